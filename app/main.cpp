@@ -1,0 +1,76 @@
+// virtlab: the desktop lab when a display exists, and the command-line front end to the same
+// headless core. Each subcommand lives in app/cli/ and registers itself (see commands.h).
+#include <QApplication>
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/cli/commands.h"
+#include "core/error.h"
+
+namespace {
+
+bool displayAvailable() {
+    for (const char* var : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        if (const char* v = std::getenv(var); v && *v) return true;
+    return false;
+}
+
+void printTopLevelHelp() {
+    std::printf("Usage: virtlab [COMMAND] [ARGS...]\n\n"
+                "VirtLab shows what is under the hood of virtual machines and containers: one\n"
+                "workload in full emulation, under trap-and-emulate, and in a real Linux container.\n"
+                "Without a command it opens the desktop lab when a display exists.\n\n"
+                "Commands:\n");
+    for (const auto& c : vl::cli::commands()) std::printf("  virtlab %s\n", c.synopsis.c_str());
+    std::printf("\n  virtlab --version       print the version\n"
+                "  virtlab COMMAND --help  options of one command\n\n"
+                "Exit status: 0 success, 1 the guest, container or check failed, 2 bad usage or input.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> words(argv + 1, argv + argc);
+    if (words.empty()) {
+        if (!displayAvailable()) {
+            printTopLevelHelp();
+            return 0;
+        }
+        words.push_back("gui");
+    }
+    if (words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+        printTopLevelHelp();
+        return 0;
+    }
+    if (words[0] == "--version") {
+        std::printf("virtlab %s\n", VIRTLAB_VERSION);
+        return 0;
+    }
+    const vl::cli::CommandInfo* command = vl::cli::findCommand(words[0]);
+    if (!command) {
+        std::fprintf(stderr, "virtlab: unknown command '%s' (see virtlab --help)\n", words[0].c_str());
+        return 2;
+    }
+
+    QCoreApplication::setApplicationName("virtlab");
+    QCoreApplication::setOrganizationName("VirtLab");
+    QCoreApplication::setApplicationVersion(VIRTLAB_VERSION);
+    std::unique_ptr<QCoreApplication> app;
+    if (command->needs_gui) app = std::make_unique<QApplication>(argc, argv);
+    else app = std::make_unique<QCoreApplication>(argc, argv);
+
+    try {
+        return command->run(vl::cli::Args(words.begin() + 1, words.end()));
+    } catch (const vl::Error& e) {
+        std::fprintf(stderr, "virtlab: %s\n", e.what());
+        return e.exitStatus();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "virtlab: internal error: %s\n", e.what());
+        return 1;
+    }
+}
