@@ -1,0 +1,335 @@
+// The trap-and-emulate monitor on real guests: the built-in kernel, and small guests assembled
+// here from the NASM source shown beside each test.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "core/assets.h"
+#include "tests/trapsim/guest_asm.h"
+#include "trapsim/trap_vmm.h"
+
+namespace vl::vm {
+namespace {
+
+using test::guestConfig;
+
+std::string registerValue(const Snapshot& s, const std::string& name) {
+    for (const auto& [n, v] : s.registers)
+        if (n == name) return v;
+    ADD_FAILURE() << "no register " << name;
+    return "";
+}
+
+// The value of `NAME equ VALUE` in the kernel's source, so the expectations follow the kernel.
+uint64_t kernelConstant(const std::string& name) {
+    std::ifstream in(sourceAsset("guest/kernel.asm"));
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::regex line("\\n" + name + "\\s+equ\\s+(\\w+)");
+    std::smatch m;
+    const std::string s = text.str();
+    if (!std::regex_search(s, m, line)) {
+        ADD_FAILURE() << name << " not found in kernel.asm";
+        return 0;
+    }
+    return std::stoull(m[1].str(), nullptr, 0);
+}
+
+TEST(TrapVmmKernel, PrintsItsConsoleAndPowersOffCleanly) {
+    TrapVmm vmm;
+    EXPECT_EQ(vmm.world(), "trap");
+    ASSERT_EQ(vmm.run(), RunState::Finished) << vmm.failure();
+    EXPECT_EQ(vmm.exitCode(), 0);
+    const std::string console = vmm.snapshot().console;
+    EXPECT_EQ(console,
+              "VirtLab guest kernel 1.0: a 32-bit kernel that believes it owns the machine\n"
+              "booted by a Multiboot loader? eax was 0x2badb002 (yes)\n"
+              "cr0 = 0x00000011: protected mode, paging off\n"
+              "privilege level in cs (the kernel expects 0): 1\n"
+              "sieve of Eratosthenes below 10000: 1229 primes, sum 5736396\n"
+              "fibonacci(40) = 102334155\n"
+              "critical sections: 2000 cli/sti pairs, shared counter = 2000\n"
+              "idle loop: woke up 16 times from hlt\n"
+              "powering off through port 0xf4 with exit code 0\n");
+}
+
+TEST(TrapVmmKernel, TrapCountsMatchWhatTheKernelSourceDoes) {
+    TrapVmm vmm;
+    ASSERT_EQ(vmm.run(), RunState::Finished) << vmm.failure();
+    const Counters c = vmm.counters();
+    const uint64_t critical = kernelConstant("CRITICAL_SECTIONS");
+    const uint64_t halts = kernelConstant("IDLE_HALTS");
+    const uint64_t chars = vmm.snapshot().console.size();
+    ASSERT_GT(critical, 0u);
+    // kernel.asm: one cli at entry, then CRITICAL_SECTIONS x (cli; sti), IDLE_HALTS x (sti; hlt).
+    EXPECT_EQ(c.at("traps.cli"), 1 + critical);
+    EXPECT_EQ(c.at("traps.sti"), critical + halts);
+    EXPECT_EQ(c.at("traps.hlt"), halts);
+    EXPECT_EQ(c.at("traps.mov_cr"), 1u);  // mov eax, cr0
+    // serial_init: 8 register writes and a scratch-register read; per character one LSR poll
+    // and one THR write; finally the byte to the power-off port.
+    EXPECT_EQ(c.at("traps.out"), 8 + chars + 1);
+    EXPECT_EQ(c.at("traps.in"), 1 + chars);
+    EXPECT_EQ(c.at("traps.other"), 0u);
+    const uint64_t traps = c.at("traps.cli") + c.at("traps.sti") + c.at("traps.hlt") + c.at("traps.mov_cr") +
+                           c.at("traps.out") + c.at("traps.in");
+    EXPECT_EQ(c.at("traps"), traps);
+    EXPECT_GT(traps, 4000u) << "thousands of consecutive traps";
+    EXPECT_EQ(c.at("vmm_entries"), traps);
+    EXPECT_EQ(c.at("modeled_cycles"), c.at("guest_instructions") * vmm.config().cost.cycles_per_instruction +
+                                          traps * vmm.config().cost.trap_round_trip_cycles);
+    // Each distinct privileged-instruction site (not in/out) first traps through a real #GP.
+    EXPECT_GE(c.at("trap_sites_found_by_gp"), 5u);
+    EXPECT_LE(c.at("trap_sites_found_by_gp"), 8u);
+}
+
+TEST(TrapVmmKernel, SnapshotShowsRealAndVirtualCpuSideBySide) {
+    TrapVmm vmm;
+    ASSERT_EQ(vmm.run(), RunState::Finished);
+    const Snapshot s = vmm.snapshot();
+    EXPECT_EQ(registerValue(s, "cpl (real)"), "1");
+    EXPECT_EQ(registerValue(s, "cpl (guest believes)"), "0");
+    EXPECT_EQ(registerValue(s, "IF (real)"), "1");
+    EXPECT_EQ(registerValue(s, "cs"), "0x00000019");
+    EXPECT_EQ(registerValue(s, "cr0 (shadow)"), "0x00000011");
+    ASSERT_FALSE(s.listing.empty());
+    EXPECT_EQ(s.listing.front(), "0x00100020  cli");  // the kernel's first instruction
+}
+
+TEST(TrapVmmKernel, EventsNameEachTrapAndThePowerOff) {
+    TrapVmm vmm;
+    ASSERT_EQ(vmm.run(), RunState::Finished);
+    bool saw_cli = false, saw_power_off = false;
+    for (const Event& e : vmm.events().drain()) {
+        if (e.kind == "trap" && e.detail.rfind("cli at 0x100020", 0) == 0) saw_cli = true;
+        if (e.kind == "power-off") saw_power_off = e.detail.find("exit code 0") != std::string::npos;
+    }
+    EXPECT_TRUE(saw_cli);
+    EXPECT_TRUE(saw_power_off);
+}
+
+TEST(TrapVmmKernel, ResetRunsTheSameMachineAgain) {
+    TrapVmm vmm;
+    ASSERT_EQ(vmm.run(), RunState::Finished);
+    const Counters first = vmm.counters();
+    vmm.reset();
+    EXPECT_EQ(vmm.state(), RunState::Ready);
+    EXPECT_EQ(vmm.snapshot().console, "");
+    ASSERT_EQ(vmm.run(), RunState::Finished);
+    EXPECT_EQ(vmm.counters(), first);
+}
+
+TEST(TrapVmmGuests, TwoHundredThousandConsecutiveTraps) {
+    TrapVmm vmm(guestConfig("cli_sti_loop", R"(
+        BITS 32
+        ORG 0x100000            ; a headerless flat binary loads at 1 MiB
+            mov ecx, 100000
+        again:
+            cli
+            sti
+            dec ecx
+            jnz again
+            mov al, 0
+            out 0xF4, al        ; power off, exit code 0
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Finished) << vmm.failure();
+    const Counters c = vmm.counters();
+    EXPECT_EQ(c.at("traps.cli"), 100000u);
+    EXPECT_EQ(c.at("traps.sti"), 100000u);
+    EXPECT_EQ(c.at("traps.out"), 1u);
+    EXPECT_EQ(c.at("traps"), 200001u);
+    EXPECT_EQ(c.at("guest_instructions"), 1 + 4 * 100000u + 2);
+    EXPECT_EQ(c.at("trap_sites_found_by_gp"), 2u);
+}
+
+TEST(TrapVmmGuests, VirtualInterruptFlagFollowsCliAndSti) {
+    TrapVmm vmm(guestConfig("if_steps", R"(
+        BITS 32
+        ORG 0x100000
+            sti                 ; 1
+            nop                 ; 2
+            cli                 ; 3
+            nop                 ; 4
+            sti                 ; 5
+            mov al, 7
+            out 0xF4, al
+    )"));
+    EXPECT_EQ(registerValue(vmm.snapshot(), "IF (virtual)"), "0");  // the boot protocol enters with IF=0
+    ASSERT_EQ(vmm.run(1), RunState::Paused);
+    EXPECT_EQ(vmm.counters().at("guest_instructions"), 1u);
+    EXPECT_EQ(registerValue(vmm.snapshot(), "IF (virtual)"), "1");
+    EXPECT_EQ(registerValue(vmm.snapshot(), "eip"), "0x00100001");
+    ASSERT_EQ(vmm.run(2), RunState::Paused);
+    EXPECT_EQ(registerValue(vmm.snapshot(), "IF (virtual)"), "0");
+    EXPECT_EQ(registerValue(vmm.snapshot(), "IF (real)"), "1") << "the guest never masks the real CPU";
+    ASSERT_EQ(vmm.run(2), RunState::Paused);
+    EXPECT_EQ(registerValue(vmm.snapshot(), "IF (virtual)"), "1");
+    EXPECT_EQ(vmm.run(), RunState::Finished);
+    EXPECT_EQ(vmm.exitCode(), 7);
+    EXPECT_EQ(vmm.counters().at("guest_instructions"), 7u);
+}
+
+TEST(TrapVmmGuests, HltWithInterruptsDisabledCanNeverWake) {
+    TrapVmm vmm(guestConfig("cli_hlt", R"(
+        BITS 32
+        ORG 0x100000
+            cli
+            hlt
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("hlt at 0x00100001 with interrupts disabled"), std::string::npos) << vmm.failure();
+}
+
+TEST(TrapVmmGuests, JumpIntoUnmappedMemoryFailsWithAClearReport) {
+    TrapVmm vmm(guestConfig("wild_jump", R"(
+        BITS 32
+        ORG 0x100000
+            mov eax, 0x00800000 ; beyond the 4 MiB of RAM
+            jmp eax
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("jumped to unmapped memory at 0x00800000"), std::string::npos) << vmm.failure();
+    bool fault_event = false;
+    for (const Event& e : vmm.events().drain()) fault_event |= e.kind == "fault";
+    EXPECT_TRUE(fault_event);
+}
+
+TEST(TrapVmmGuests, NullPointerReadFails) {
+    TrapVmm vmm(guestConfig("null_read", R"(
+        BITS 32
+        ORG 0x100000
+            xor ebx, ebx
+            mov eax, [ebx]      ; page 0 is not mapped
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("read unmapped memory at 0x00000000"), std::string::npos) << vmm.failure();
+}
+
+TEST(TrapVmmGuests, DivideByZeroWithoutAnIdtIsATripleFault) {
+    TrapVmm vmm(guestConfig("triple_fault", R"(
+        BITS 32
+        ORG 0x100000
+            cli                 ; one trap first, so the fault follows a handled #GP
+            xor ecx, ecx
+            div ecx             ; #DE, and there is no IDT to deliver it through
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    const std::string report = vmm.failure();
+    EXPECT_NE(report.find("triple fault: #DE (divide error) at 0x00100003 `div ecx`"), std::string::npos) << report;
+}
+
+TEST(TrapVmmGuests, SoftwareInterruptWithoutAnIdtNamesTheIntInstruction) {
+    TrapVmm vmm(guestConfig("int80", R"(
+        BITS 32
+        ORG 0x100000
+            mov eax, 1
+            int 0x80            ; a Linux system call, but this kernel is the one in charge
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("triple fault: interrupt 0x80 at 0x00100005 `int 0x80`"), std::string::npos)
+        << vmm.failure();
+}
+
+TEST(TrapVmmGuests, InvalidOpcodeWithoutAnIdtIsATripleFault) {
+    TrapVmm vmm(guestConfig("ud2", R"(
+        BITS 32
+        ORG 0x100000
+            ud2
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("triple fault: #UD (invalid opcode) at 0x00100000 `ud2`"), std::string::npos)
+        << vmm.failure();
+}
+
+TEST(TrapVmmGuests, GeneralProtectionOnAnInnocuousInstructionIsTheGuestsFault) {
+    TrapVmm vmm(guestConfig("bad_selector", R"(
+        BITS 32
+        ORG 0x100000
+            mov ax, 0x08        ; the ring-0 code selector: not loadable into DS from ring 1
+            mov ds, ax
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("triple fault: #GP (general protection) at 0x00100004 `mov ds, "),
+              std::string::npos)
+        << vmm.failure();
+}
+
+TEST(TrapVmmGuests, WritingMonitorMemoryFails) {
+    TrapVmm vmm(guestConfig("poke_monitor", R"(
+        BITS 32
+        ORG 0x100000
+            mov dword [0xFFFF0008], 0   ; try to rewrite the monitor's GDT
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("wrote to monitor memory at 0xffff0008"), std::string::npos) << vmm.failure();
+}
+
+TEST(TrapVmmGuests, JumpingIntoMonitorCodeFails) {
+    TrapVmm vmm(guestConfig("into_monitor", R"(
+        BITS 32
+        ORG 0x100000
+            mov eax, 0xFFFF1000 ; the monitor's entry trampoline
+            jmp eax
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("jumped into monitor memory at 0xffff1000"), std::string::npos) << vmm.failure();
+}
+
+TEST(TrapVmmGuests, PrivilegedInstructionsThisMonitorDoesNotEmulateAreNamed) {
+    TrapVmm vmm(guestConfig("lgdt", R"(
+        BITS 32
+        ORG 0x100000
+            lgdt [gdtr]
+        gdtr:
+            dw 0
+            dd 0
+    )"));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("privileged instruction `lgdt"), std::string::npos) << vmm.failure();
+    EXPECT_EQ(vmm.counters().at("traps.other"), 1u);
+    EXPECT_EQ(vmm.counters().at("guest_instructions"), 1u);
+}
+
+TEST(TrapVmmGuests, RunningPastTheInstructionLimitFails) {
+    TrapVmm vmm(guestConfig("spin", R"(
+        BITS 32
+        ORG 0x100000
+        forever:
+            jmp forever
+    )", 10000));
+    ASSERT_EQ(vmm.run(), RunState::Failed);
+    EXPECT_NE(vmm.failure().find("ran past its limit of 10000 instructions"), std::string::npos) << vmm.failure();
+    EXPECT_EQ(vmm.counters().at("guest_instructions"), 10000u);
+}
+
+TEST(TrapVmmGuests, PauseFromAnotherThreadStopsARunAndItResumes) {
+    TrapVmm vmm(guestConfig("trap_forever", R"(
+        BITS 32
+        ORG 0x100000
+        forever:
+            cli
+            sti
+            jmp forever
+    )", UINT64_MAX));
+    RunState result = RunState::Ready;
+    std::thread worker([&] { result = vmm.run(); });
+    // Wait until the guest is really trapping, then pause it from this thread.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (vmm.counters().at("traps") < 10000 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    vmm.pause();
+    worker.join();
+    EXPECT_EQ(result, RunState::Paused);
+    EXPECT_EQ(vmm.state(), RunState::Paused);
+    const uint64_t done = vmm.counters().at("guest_instructions");
+    EXPECT_GE(vmm.counters().at("traps"), 10000u);
+    ASSERT_EQ(vmm.run(3000), RunState::Paused);
+    EXPECT_EQ(vmm.counters().at("guest_instructions"), done + 3000);
+}
+
+}  // namespace
+}  // namespace vl::vm

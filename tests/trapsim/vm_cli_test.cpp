@@ -1,0 +1,129 @@
+// `virtlab vm ...` as a user, a lesson or a grader script sees it.
+#include <gtest/gtest.h>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "core/assets.h"
+#include "tests/support/cli_runner.h"
+
+namespace {
+
+using vl::test::runVirtlab;
+using vl::test::writeTempFile;
+
+QJsonObject parseJson(const std::string& out) {
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(out), &error);
+    EXPECT_EQ(error.error, QJsonParseError::NoError) << error.errorString().toStdString() << "\n" << out;
+    EXPECT_TRUE(doc.isObject());
+    return doc.object();
+}
+
+TEST(VmCli, RunTrapPrintsConsoleThenTrapTable) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "trap"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const size_t banner = r.out.find("VirtLab guest kernel 1.0");
+    const size_t table = r.out.find("traps by instruction");
+    ASSERT_NE(banner, std::string::npos) << r.out;
+    ASSERT_NE(table, std::string::npos) << r.out;
+    EXPECT_LT(banner, table);
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\n  cli +2001\\n"))) << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\n  hlt +16\\n"))) << r.out;
+    EXPECT_NE(r.out.find("guest instructions"), std::string::npos);
+    EXPECT_NE(r.out.find("modeled cycles"), std::string::npos);
+    EXPECT_EQ(r.err, "");
+}
+
+TEST(VmCli, JsonHasTheContractKeys) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "trap", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parseJson(r.out);
+    for (const char* key : {"mode", "console", "guest_instructions", "exits", "hypercalls", "vmm_entries",
+                            "modeled_cycles", "seconds"})
+        EXPECT_TRUE(o.contains(key)) << key;
+    EXPECT_EQ(o["mode"].toString(), "trap");
+    EXPECT_TRUE(o["console"].toString().startsWith("VirtLab guest kernel 1.0"));
+    const QJsonObject exits = o["exits"].toObject();
+    EXPECT_EQ(exits["cli"].toInteger(), 2001);
+    EXPECT_EQ(exits["sti"].toInteger(), 2016);
+    EXPECT_EQ(exits["hlt"].toInteger(), 16);
+    EXPECT_GT(exits["out"].toInteger(), 400);
+    EXPECT_TRUE(o["hypercalls"].toObject().isEmpty());
+    EXPECT_GT(o["guest_instructions"].toInteger(), 100000);
+    EXPECT_EQ(o["vmm_entries"].toInteger(), o["traps"].toInteger());
+    EXPECT_EQ(o["exit_code"].toInt(), 0);
+    EXPECT_GT(o["modeled_cycles"].toInteger(), o["guest_instructions"].toInteger());
+}
+
+TEST(VmCli, GuestAsmSourceRunsAndMaxInsnsStopsARunawayGuest) {
+    const std::string spin = writeTempFile("spin.asm", "BITS 32\nORG 0x100000\nspin: jmp spin\n");
+    const auto r = runVirtlab({"vm", "run", "--mode", "trap", "--guest", spin, "--max-insns", "5000"});
+    EXPECT_EQ(r.exit_status, 1);
+    EXPECT_NE(r.err.find("guest failed: the guest ran past its limit of 5000 instructions"), std::string::npos) << r.err;
+}
+
+TEST(VmCli, FailingGuestExitsOneWithTheReportAlsoInJson) {
+    const std::string wild = writeTempFile("wild.asm", "BITS 32\nORG 0x100000\nmov eax, 0x900000\njmp eax\n");
+    const auto r = runVirtlab({"vm", "run", "--guest", wild, "--json"});
+    EXPECT_EQ(r.exit_status, 1);
+    const QJsonObject o = parseJson(r.out);
+    EXPECT_EQ(o["state"].toString(), "failed");
+    EXPECT_TRUE(o["failure"].toString().contains("jumped to unmapped memory at 0x00900000"));
+    EXPECT_NE(r.err.find("jumped to unmapped memory"), std::string::npos);
+}
+
+TEST(VmCli, UnknownModeListsTheValidOnes) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "hw"});
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_NE(r.err.find("unknown mode 'hw' (valid modes: trap)"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+}
+
+TEST(VmCli, MalformedAsmNamesFileAndLine) {
+    const std::string bad = writeTempFile("broken.asm", "BITS 32\nORG 0x100000\n  cli\n  mov eax,, 1\n");
+    const auto r = runVirtlab({"vm", "run", "--mode", "trap", "--guest", bad});
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_NE(r.err.find(bad + ":4: "), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+}
+
+TEST(VmCli, TruncatedAndEmptyGuestsAreBadInput) {
+    std::ifstream in(vl::builtAsset("guest/kernel.bin"), std::ios::binary);
+    std::string kernel((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(kernel.size(), 200u);
+    const std::string truncated = writeTempFile("truncated.bin", kernel.substr(0, kernel.size() / 2));
+    auto r = runVirtlab({"vm", "run", "--mode", "trap", "--guest", truncated});
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_NE(r.err.find(truncated + ": truncated"), std::string::npos) << r.err;
+
+    const std::string empty = writeTempFile("empty.bin", "");
+    r = runVirtlab({"vm", "run", "--mode", "trap", "--guest", empty});
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_NE(r.err.find("empty guest image"), std::string::npos) << r.err;
+}
+
+TEST(VmCli, VerbsAndHelp) {
+    auto r = runVirtlab({"vm"});
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_NE(r.err.find("missing verb"), std::string::npos) << r.err;
+    r = runVirtlab({"vm", "frobnicate"});
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_NE(r.err.find("unknown verb 'frobnicate'"), std::string::npos) << r.err;
+    r = runVirtlab({"vm", "--help"});
+    EXPECT_EQ(r.exit_status, 0);
+    EXPECT_NE(r.out.find("virtlab vm run"), std::string::npos);
+    r = runVirtlab({"vm", "run", "--help"});
+    EXPECT_EQ(r.exit_status, 0);
+    EXPECT_NE(r.out.find("--max-insns"), std::string::npos) << r.out;
+    r = runVirtlab({"vm", "run", "--bogus"});
+    EXPECT_EQ(r.exit_status, 2);
+    r = runVirtlab({"vm", "run", "--max-insns", "lots"});
+    EXPECT_EQ(r.exit_status, 2);
+}
+
+}  // namespace

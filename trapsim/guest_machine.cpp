@@ -1,0 +1,142 @@
+#include "trapsim/guest_machine.h"
+
+#include <capstone/capstone.h>
+
+#include <cstring>
+
+#include "core/error.h"
+#include "trapsim/guest_image.h"
+
+namespace vl::vm {
+namespace {
+
+// Flat 4 GiB descriptors with the accessed bit preset, so the CPU never writes to the GDT
+// (which lives in read-only monitor memory once the guest runs).
+constexpr uint64_t kGdt[] = {
+    0,                       // null
+    0x00CF9B000000FFFFull,   // 0x08 ring-0 code
+    0x00CF93000000FFFFull,   // 0x10 ring-0 data
+    0x00CFBB000000FFFFull,   // 0x18 ring-1 code (DPL 1)
+    0x00CFB3000000FFFFull,   // 0x20 ring-1 data (DPL 1)
+};
+
+void check(uc_err err, const std::string& what) {
+    if (err != UC_ERR_OK) throwUnicorn(what, err);
+}
+
+int ucRegFor(int capstone_reg) {
+    switch (capstone_reg) {
+    case X86_REG_EAX: return UC_X86_REG_EAX;
+    case X86_REG_EBX: return UC_X86_REG_EBX;
+    case X86_REG_ECX: return UC_X86_REG_ECX;
+    case X86_REG_EDX: return UC_X86_REG_EDX;
+    case X86_REG_ESI: return UC_X86_REG_ESI;
+    case X86_REG_EDI: return UC_X86_REG_EDI;
+    case X86_REG_EBP: return UC_X86_REG_EBP;
+    case X86_REG_ESP: return UC_X86_REG_ESP;
+    default: throw Error(Error::Kind::Guest, "instruction uses a register the monitor cannot emulate");
+    }
+}
+
+void put32(std::vector<uint8_t>& code, uint32_t v) {
+    for (int i = 0; i < 4; ++i) code.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+}  // namespace
+
+void throwUnicorn(const std::string& what, uc_err err) {
+    throw Error(Error::Kind::System, what + ": " + uc_strerror(err));
+}
+
+GuestMachine::GuestMachine() {
+    check(uc_open(UC_ARCH_X86, UC_MODE_32, &uc_), "uc_open");
+    check(uc_mem_map(uc_, layout::kRamFirstMapped, layout::kRamEnd - layout::kRamFirstMapped, UC_PROT_ALL),
+          "map guest RAM");
+    check(uc_mem_map(uc_, layout::kMonitorBase, layout::kMonitorSize, UC_PROT_ALL), "map monitor region");
+    check(uc_mem_write(uc_, layout::kGdtAddress, kGdt, sizeof kGdt), "write GDT");
+    uc_x86_mmr gdtr{};
+    gdtr.base = layout::kGdtAddress;
+    gdtr.limit = sizeof kGdt - 1;
+    check(uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr), "load GDTR");
+    // The monitor's own ring-0 state, from which the trampoline irets into the guest.
+    setReg(UC_X86_REG_CS, layout::kMonitorCodeSelector);
+    setReg(UC_X86_REG_SS, layout::kMonitorDataSelector);
+    for (int seg : {UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS}) setReg(seg, layout::kMonitorDataSelector);
+    setReg(UC_X86_REG_ESP, layout::kMonitorStackTop);
+}
+
+GuestMachine::~GuestMachine() {
+    if (clean_) uc_context_free(clean_);
+    if (uc_) uc_close(uc_);
+}
+
+void GuestMachine::load(const GuestImage& image) {
+    check(uc_mem_write(uc_, image.load_address, image.bytes.data(), image.bytes.size()), "copy guest image");
+    // Multiboot information (Multiboot 1 §3.3): flags bit 0 -> mem_lower / mem_upper in KiB.
+    const uint32_t info[layout::kBootInfoSize / 4] = {1u, 639u, (layout::kRamEnd >> 10) - 1024u};
+    check(uc_mem_write(uc_, layout::kBootInfoAddress, info, sizeof info), "write boot information");
+}
+
+void GuestMachine::enter(const GuestImage& image) {
+    // The frame iret pops when it returns to an outer ring: EIP, CS, EFLAGS, ESP, SS.
+    std::vector<uint8_t> code;
+    code.insert(code.end(), {0x6A, layout::kGuestDataSelector});  // push ss
+    code.push_back(0x68);                                          // push esp
+    put32(code, layout::kInitialStack);
+    code.push_back(0x68);                                          // push eflags
+    put32(code, layout::kGuestEflags);
+    code.insert(code.end(), {0x6A, layout::kGuestCodeSelector});  // push cs
+    code.push_back(0x68);                                          // push eip
+    put32(code, image.entry);
+    code.push_back(0xCF);                                          // iret
+    check(uc_mem_write(uc_, layout::kTrampolineAddress, code.data(), code.size()), "write entry trampoline");
+
+    // Multiboot 1 §3.2 machine state: EAX holds the loader magic, EBX the information address.
+    setReg(UC_X86_REG_EAX, image.multiboot ? GuestImage::kMultibootBootloaderMagic : 0);
+    setReg(UC_X86_REG_EBX, image.multiboot ? layout::kBootInfoAddress : 0);
+    check(uc_emu_start(uc_, layout::kTrampolineAddress, image.entry, 0, 0), "run entry trampoline");
+    for (int seg : {UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS}) setReg(seg, layout::kGuestDataSelector);
+    if (realCpl() != layout::kGuestRing || eip() != image.entry)
+        throw Error(Error::Kind::System, "entry trampoline did not reach the guest at ring 1");
+
+    check(uc_mem_protect(uc_, layout::kMonitorBase, layout::kMonitorSize, UC_PROT_READ), "protect monitor region");
+    check(uc_context_alloc(uc_, &clean_), "uc_context_alloc");
+    check(uc_context_save(uc_, clean_), "uc_context_save");
+}
+
+uint32_t GuestMachine::reg(int uc_reg) const {
+    uint32_t v = 0;
+    uc_reg_read(uc_, uc_reg, &v);
+    return v;
+}
+
+void GuestMachine::setReg(int uc_reg, uint32_t value) { check(uc_reg_write(uc_, uc_reg, &value), "write register"); }
+
+std::vector<uint8_t> GuestMachine::read(uint32_t address, size_t max) const {
+    std::vector<uint8_t> out(max);
+    while (!out.empty() && uc_mem_read(uc_, address, out.data(), out.size()) != UC_ERR_OK) out.pop_back();
+    return out;
+}
+
+void GuestMachine::clearStaleException() {
+    static constexpr int kCarried32[] = {
+        UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_ESI, UC_X86_REG_EDI,
+        UC_X86_REG_EBP, UC_X86_REG_ESP, UC_X86_REG_EIP, UC_X86_REG_EFLAGS, UC_X86_REG_DS, UC_X86_REG_ES,
+        UC_X86_REG_FS,  UC_X86_REG_GS,  UC_X86_REG_FPCW, UC_X86_REG_FPSW, UC_X86_REG_FPTAG, UC_X86_REG_MXCSR};
+    static constexpr int kCarriedWide[] = {
+        UC_X86_REG_FP0,  UC_X86_REG_FP1,  UC_X86_REG_FP2,  UC_X86_REG_FP3,  UC_X86_REG_FP4,  UC_X86_REG_FP5,
+        UC_X86_REG_FP6,  UC_X86_REG_FP7,  UC_X86_REG_XMM0, UC_X86_REG_XMM1, UC_X86_REG_XMM2, UC_X86_REG_XMM3,
+        UC_X86_REG_XMM4, UC_X86_REG_XMM5, UC_X86_REG_XMM6, UC_X86_REG_XMM7};
+    uint32_t narrow[std::size(kCarried32)] = {};
+    uint8_t wide[std::size(kCarriedWide)][16] = {};
+    for (size_t i = 0; i < std::size(kCarried32); ++i) uc_reg_read(uc_, kCarried32[i], &narrow[i]);
+    for (size_t i = 0; i < std::size(kCarriedWide); ++i) uc_reg_read(uc_, kCarriedWide[i], wide[i]);
+    check(uc_context_restore(uc_, clean_), "uc_context_restore");
+    for (size_t i = 0; i < std::size(kCarried32); ++i) uc_reg_write(uc_, kCarried32[i], &narrow[i]);
+    for (size_t i = 0; i < std::size(kCarriedWide); ++i) uc_reg_write(uc_, kCarriedWide[i], wide[i]);
+}
+
+uint32_t GuestMachine::get(int capstone_reg) const { return reg(ucRegFor(capstone_reg)); }
+void GuestMachine::set(int capstone_reg, uint32_t value) { setReg(ucRegFor(capstone_reg), value); }
+
+}  // namespace vl::vm

@@ -1,0 +1,93 @@
+// The bare machine a monitor runs a guest kernel on: Unicorn's IA-32 CPU, guest RAM, a
+// monitor-owned region holding the GDT and the ring-0 entry trampoline, and the register
+// plumbing every monitor mode needs. The guest is entered the way a kernel enters user mode:
+// an `iret` executed at ring 0 that lands at the guest's entry point at ring 1 (Unicorn
+// refuses a less privileged SS written with uc_reg_write, and a real CPU changes CPL only
+// through such a control transfer anyway).
+//
+// Why ring 1 and not ring 3: it is the classic ring-compression choice for a 32-bit guest
+// kernel (Xen's x86-32 PV guests, VMware's binary translator): the kernel is deprivileged
+// enough that cli/sti/hlt/mov-to-CR fault, yet ring 3 stays free for the guest's own user
+// tasks, and ring 1 still counts as "supervisor" for paging.
+#pragma once
+
+#include <unicorn/unicorn.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vl::vm {
+
+struct GuestImage;
+
+namespace layout {
+constexpr uint32_t kRamEnd = 4u << 20;              // 4 MiB of guest RAM at physical 0
+constexpr uint32_t kRamFirstMapped = 0x1000;        // page 0 unmapped: null pointers fault
+constexpr uint32_t kBootInfoAddress = 0x9000;       // Multiboot information structure
+constexpr uint32_t kBootInfoSize = 12;              // flags, mem_lower, mem_upper
+constexpr uint32_t kInitialStack = kRamEnd;         // ESP at entry (a kernel sets its own)
+constexpr uint32_t kMonitorBase = 0xFFFF0000;       // GDT and trampoline; read-only to the guest
+constexpr uint32_t kMonitorSize = 0x10000;
+constexpr uint32_t kGdtAddress = kMonitorBase;
+constexpr uint32_t kTrampolineAddress = kMonitorBase + 0x1000;
+constexpr uint32_t kMonitorStackTop = kMonitorBase + 0x8000;
+constexpr int kGuestRing = 1;
+constexpr uint16_t kMonitorCodeSelector = 0x08;     // GDT entry 1, ring 0
+constexpr uint16_t kMonitorDataSelector = 0x10;     // GDT entry 2, ring 0
+constexpr uint16_t kGuestCodeSelector = 0x18 | kGuestRing;  // GDT entry 3, DPL 1
+constexpr uint16_t kGuestDataSelector = 0x20 | kGuestRing;  // GDT entry 4, DPL 1
+constexpr uint32_t kGuestEflags = 0x202;            // real IF=1, IOPL=0: the guest cannot mask the host
+}  // namespace layout
+
+// General-purpose register access by Capstone register id, so instruction emulation does not
+// depend on how the CPU is provided.
+class RegisterFile {
+public:
+    virtual ~RegisterFile() = default;
+    virtual uint32_t get(int capstone_reg) const = 0;
+    virtual void set(int capstone_reg, uint32_t value) = 0;
+};
+
+class GuestMachine : public RegisterFile {
+public:
+    GuestMachine();  // throws vl::Error(System) when Unicorn refuses
+    ~GuestMachine() override;
+    GuestMachine(const GuestMachine&) = delete;
+    GuestMachine& operator=(const GuestMachine&) = delete;
+
+    uc_engine* uc() const { return uc_; }
+
+    // Copies the image into RAM and writes the Multiboot information structure.
+    void load(const GuestImage& image);
+    // Runs the iret trampoline at ring 0 and stops at `entry`, now at ring 1; then makes the
+    // monitor region read-only and remembers this state as the clean context.
+    void enter(const GuestImage& image);
+
+    uint32_t reg(int uc_reg) const;
+    void setReg(int uc_reg, uint32_t value);
+    uint32_t eip() const { return reg(UC_X86_REG_EIP); }
+    int realCpl() const { return static_cast<int>(reg(UC_X86_REG_CS) & 3); }
+    int iopl() const { return static_cast<int>((reg(UC_X86_REG_EFLAGS) >> 12) & 3); }
+
+    // Up to `max` bytes at `address` (fewer at the end of mapped memory).
+    std::vector<uint8_t> read(uint32_t address, size_t max) const;
+
+    // Unicorn keeps the vector of a fault its hook handled as the "previous exception", so the
+    // next contributory fault is escalated to #DF and the one after that shuts the CPU down
+    // (upstream issue #1883). Restoring the context saved at guest entry resets that state;
+    // the guest's registers (general, flags, data segments, x87 and SSE) are carried across.
+    void clearStaleException();
+
+    uint32_t get(int capstone_reg) const override;
+    void set(int capstone_reg, uint32_t value) override;
+
+private:
+    uc_engine* uc_ = nullptr;
+    uc_context* clean_ = nullptr;
+};
+
+// "uc_mem_map: Invalid memory mapping (UC_ERR_MAP)"-style context for a failed Unicorn call.
+[[noreturn]] void throwUnicorn(const std::string& what, uc_err err);
+
+}  // namespace vl::vm
