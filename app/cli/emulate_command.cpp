@@ -1,0 +1,207 @@
+// `virtlab emulate FILE`: runs an i386 program (NASM source, flat binary or static ELF) on an
+// emulated CPU and shows what it printed, how it ended, what it cost, and its registers.
+// --engine unicorn runs it on Unicorn's x86 CPU with VirtLab's Linux syscall layer;
+// --engine arm-direct hands the same bytes to an ARM64 CPU to show why that cannot work.
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "app/cli/json.h"
+#include "core/error.h"
+#include "emulator/arm_direct_engine.h"
+#include "emulator/disassembler.h"
+#include "emulator/engine_factory.h"
+#include "emulator/guest_loader.h"
+#include "emulator/unicorn_x86_engine.h"
+
+namespace vl::cli {
+namespace {
+
+constexpr uint64_t kDefaultMaxInstructions = 2'000'000'000;
+constexpr uint64_t kTraceSlice = 10'000;  // instructions per run() while tracing, so no block event is dropped
+
+void printRegisters(const std::vector<std::pair<std::string, std::string>>& registers) {
+    std::printf("registers:\n");
+    for (size_t i = 0; i < registers.size(); ++i)
+        std::printf("  %-6s %s%s", registers[i].first.c_str(), registers[i].second.c_str(), i % 4 == 3 || i + 1 == registers.size() ? "\n" : "");
+}
+
+QJsonObject registersJson(const std::vector<std::pair<std::string, std::string>>& registers) {
+    QJsonObject out;
+    for (const auto& [name, value] : registers) out.insert(qs(name), qs(value));
+    return out;
+}
+
+QJsonObject syscallsJson(const Counters& counters) {
+    QJsonObject out;
+    for (const auto& [name, value] : counters)
+        if (name.starts_with("syscalls.")) out.insert(qs(name.substr(9)), static_cast<qint64>(value));
+    return out;
+}
+
+int runUnicorn(const emu::GuestImage& image, bool trace, uint64_t max_insns, bool json) {
+    emu::EmulationOptions options;
+    options.trace = trace;
+    options.max_instructions = max_insns;
+    emu::UnicornX86Engine engine(image, options);
+
+    QJsonArray trace_json;
+    RunState state;
+    do {
+        state = engine.run(trace ? kTraceSlice : 0);
+        for (const auto& event : engine.events().drain()) {
+            if (event.kind != "block") continue;
+            if (json) trace_json.append(qs(event.detail));
+            else std::printf("%s\n", event.detail.c_str());
+        }
+    } while (state == RunState::Paused);
+
+    const Counters counters = engine.counters();
+    const bool exited = state == RunState::Finished;
+    const auto registers = engine.registers().named();
+    if (json) {
+        QJsonObject out;
+        out.insert("engine", "unicorn");
+        out.insert("file", qs(image.path));
+        out.insert("state", exited ? "exited" : "crashed");
+        out.insert("exit_code", exited ? QJsonValue(engine.exitCode()) : QJsonValue());
+        out.insert("failure", exited ? QJsonValue() : QJsonValue(qs(engine.failure())));
+        out.insert("stdout", qs(engine.guestStdout()));
+        out.insert("stderr", qs(engine.guestStderr()));
+        out.insert("guest_instructions", static_cast<qint64>(engine.guestInstructions()));
+        out.insert("registers", registersJson(registers));
+        out.insert("counters", toJson(counters));
+        out.insert("syscalls", syscallsJson(counters));
+        if (trace) out.insert("trace", trace_json);
+        printJson(out);
+    } else {
+        const std::string out = engine.guestStdout();
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        if (!out.empty() && out.back() != '\n') std::fputc('\n', stdout);  // keep the summary on its own lines
+        std::fputs(engine.guestStderr().c_str(), stderr);
+        std::printf("--- engine unicorn (Unicorn x86 CPU, Linux i386 syscall layer)\n");
+        if (exited) std::printf("exit code           %d\n", engine.exitCode());
+        else std::printf("crashed             %s\n", engine.failure().c_str());
+        std::printf("guest instructions  %llu\n", static_cast<unsigned long long>(engine.guestInstructions()));
+        std::printf("blocks executed     %llu\n", static_cast<unsigned long long>(counters.at("blocks")));
+        std::string calls;
+        for (const auto& [name, value] : counters)
+            if (name.starts_with("syscalls."))
+                calls += (calls.empty() ? " (" : ", ") + name.substr(9) + " " + std::to_string(value);
+        std::printf("syscalls            %llu%s\n", static_cast<unsigned long long>(counters.at("syscalls")),
+                    calls.empty() ? "" : (calls + ")").c_str());
+        printRegisters(registers);
+    }
+    std::fflush(stdout);
+    return exited && engine.exitCode() == 0 ? 0 : 1;
+}
+
+int runArmDirect(const emu::GuestImage& image, uint64_t max_insns, bool json) {
+    emu::ArmDirectEngine engine(image, max_insns ? max_insns : 100000);
+    engine.run();
+    const auto fault = engine.fault();
+    const auto words = engine.decodedWords();
+    const auto x86 = engine.x86Reading();
+    const auto executed = engine.executedWords();
+    auto wasExecuted = [&](uint32_t address) {
+        for (const auto& w : executed)
+            if (w.address == address) return true;
+        return false;
+    };
+    if (json) {
+        QJsonArray arm64;
+        for (const auto& w : words) {
+            QJsonObject o;
+            o.insert("address", qs(emu::hex32(w.address)));
+            o.insert("word", qs(emu::hex32(w.word)));
+            o.insert("arm64", qs(w.arm64));
+            o.insert("valid", w.valid);
+            o.insert("executed", wasExecuted(w.address));
+            arm64.append(o);
+        }
+        QJsonArray x86_json, executed_json;
+        for (const auto& in : x86) x86_json.append(qs(emu::hex32(in.address) + ": " + in.text()));
+        for (const auto& w : executed) executed_json.append(qs(emu::hex32(w.address) + ": " + w.arm64));
+        QJsonObject fault_json;
+        if (fault) {
+            fault_json.insert("error", qs(fault->error));
+            fault_json.insert("pc", qs(emu::hex32(fault->pc)));
+            fault_json.insert("word", qs(emu::hex32(fault->word)));
+            fault_json.insert("decoded", qs(fault->decoded));
+            fault_json.insert("access_address", fault->access_address ? QJsonValue(qs(emu::hex32(static_cast<uint32_t>(*fault->access_address)))) : QJsonValue());
+            fault_json.insert("message", qs(fault->line));
+        }
+        QJsonObject out;
+        out.insert("engine", "arm-direct");
+        out.insert("file", qs(image.path));
+        out.insert("state", "crashed");
+        out.insert("exit_code", QJsonValue());
+        out.insert("failure", qs(engine.failure()));
+        out.insert("stdout", "");
+        out.insert("guest_instructions", 0);
+        out.insert("arm64_instructions_executed", static_cast<qint64>(engine.armInstructions()));
+        out.insert("registers", registersJson(engine.snapshot().registers));
+        out.insert("counters", toJson(engine.counters()));
+        out.insert("syscalls", QJsonObject());
+        out.insert("arm64", arm64);
+        out.insert("arm64_executed", executed_json);
+        out.insert("x86", x86_json);
+        out.insert("fault", fault ? QJsonValue(fault_json) : QJsonValue());
+        printJson(out);
+    } else {
+        std::printf("The x86 program's bytes, as the x86 instructions they are:\n");
+        for (const auto& in : x86) std::printf("  %s\n", in.line().c_str());
+        std::printf("\nThe same bytes, as the ARM64 CPU reads them (4-byte AArch64 words):\n");
+        for (const auto& line : engine.snapshot().listing) std::printf("  %s\n", line.c_str());
+        std::printf("\n--- engine arm-direct (Unicorn ARM64 CPU, x86 bytes)\n");
+        std::printf("ARM instructions executed before the crash: %llu\n", static_cast<unsigned long long>(engine.armInstructions()));
+        for (const auto& w : executed) std::printf("  %s: %s\n", emu::hex32(w.address).c_str(), w.arm64.c_str());
+        std::printf("crashed  %s\n", engine.failure().c_str());
+        printRegisters(engine.snapshot().registers);
+    }
+    std::fflush(stdout);
+    return 1;  // an ARM CPU cannot run x86 code: the crash is the lesson
+}
+
+int runEmulate(const Args& args) {
+    ArgParser parser("virtlab emulate FILE [options]",
+                     "Runs an i386 program on an emulated CPU and shows its output, exit code, instruction\n"
+                     "count, system calls and final registers. FILE is a NASM source (.asm, assembled with\n"
+                     "nasm -f bin and loaded at 0x00400000), a flat binary (loaded at 0x00400000) or a static\n"
+                     "i386 Linux ELF executable. --engine arm-direct hands the same bytes to an ARM64 CPU\n"
+                     "instead, and reports what it decoded and how it crashed.");
+    parser.positional("FILE", "program to run: x.asm, a flat binary, or a static i386 ELF")
+        .option("--engine", "NAME",
+                "unicorn (x86 CPU, Linux syscalls) or arm-direct (ARM64 CPU)",
+                "unicorn")
+        .flag("--trace", "print the disassembly of every executed block, in order")
+        .option("--max-insns", "N", "fail the run after N guest instructions (0: no limit; arm-direct: 100000)",
+                std::to_string(kDefaultMaxInstructions))
+        .flag("--json", "print one JSON object instead of text");
+    if (!parser.parse(args)) return 0;
+
+    const std::string engine = parser.value("--engine");
+    try {
+        emu::checkEmulationEngineName(engine);
+    } catch (const Error& e) {
+        throw e.wrapped("--engine");
+    }
+    const uint64_t max_insns = parser.unsignedValue("--max-insns", kDefaultMaxInstructions);
+    const emu::GuestImage image = emu::loadGuest(parser.positionalValue("FILE"));
+    const bool json = parser.has("--json");
+    if (engine == "arm-direct") return runArmDirect(image, parser.has("--max-insns") ? max_insns : 0, json);
+    return runUnicorn(image, parser.has("--trace"), max_insns, json);
+}
+
+}  // namespace
+
+VIRTLAB_COMMAND(emulate, "emulate", "emulate FILE [--engine unicorn|arm-direct] [--trace] [--max-insns N] [--json]", 20,
+                &runEmulate);
+
+}  // namespace vl::cli
