@@ -1,0 +1,104 @@
+// The cgroup interface of the container runtime (crun's "backends chosen at run time"):
+// one abstract Cgroup, a cgroup v1 implementation (a directory per controller hierarchy,
+// as on this machine) and a v2 one (one directory in the unified hierarchy, as on most
+// users' machines). detectCgroupLayout() decides which from /proc/self/mountinfo and
+// /proc/self/cgroup; createCgroup() builds the matching backend.
+//
+// What each backend writes and reads is data (limitWrites(), readingSpecs()), so the rules
+// are unit-tested without a kernel and issue 5's CPU quota is one more table row.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vl::ct {
+
+enum class CgroupVersion { V1, V2 };
+const char* toString(CgroupVersion version);
+
+// One mounted hierarchy: where it is mounted and where the calling process sits inside it.
+struct CgroupHierarchy {
+    std::string mount_point;  // "/sys/fs/cgroup/memory"
+    std::string own_path;     // "/user.slice/..." from /proc/self/cgroup ("/" at the root)
+};
+
+struct CgroupLayout {
+    std::optional<CgroupVersion> version;            // nullopt: no usable cgroup file system
+    std::map<std::string, CgroupHierarchy> v1;       // controller ("memory", "pids") -> hierarchy
+    std::optional<CgroupHierarchy> v2;               // the unified hierarchy, when mounted
+};
+
+// The controllers VirtLab puts each container under (memory and pids now; cpu with issue 5).
+const std::vector<std::string>& containerControllers();
+
+// Pure: v1 when any container controller is mounted as a v1 hierarchy (hybrid systems such
+// as this one mount an empty cgroup2 at /sys/fs/cgroup/unified beside them), else v2 when a
+// cgroup2 file system is mounted.
+CgroupLayout detectCgroupLayout(std::string_view mountinfo, std::string_view proc_self_cgroup);
+// The same from this process's /proc files.
+CgroupLayout detectHostCgroupLayout();
+
+struct CgroupLimits {
+    std::optional<uint64_t> memory_bytes;
+    std::optional<uint64_t> pids_max;
+};
+
+// One control-file write: "memory" controller, file "memory.max", value "67108864".
+struct CgroupWrite {
+    std::string controller, file, value;
+};
+std::vector<CgroupWrite> limitWrites(CgroupVersion version, const CgroupLimits& limits);
+
+// One reading taken after the container ran: the whole file is a number (key empty), or the
+// number after `key` in a "key value" per line file such as memory.events.
+struct CgroupReadingSpec {
+    std::string name, controller, file, key;
+};
+const std::vector<CgroupReadingSpec>& readingSpecs(CgroupVersion version);
+// Parses one reading from a control file's text; nullopt for "max" or a missing key.
+std::optional<uint64_t> parseReading(std::string_view file_text, const std::string& key);
+
+using CgroupReadings = std::map<std::string, uint64_t>;  // "memory_peak_bytes" -> 1236992
+
+// Pure: where a v2 container cgroup goes. A non-root cgroup that holds processes (ours does)
+// may not enable controllers for children (the "no internal processes" rule), so the parent is
+// the nearest ancestor of own_path whose cgroup.subtree_control already lists every needed
+// controller, else the root. read_subtree_control(path) returns that file's text ("" if none).
+std::string chooseV2Parent(const std::string& own_path, const std::vector<std::string>& needed,
+                           const std::function<std::string(const std::string&)>& read_subtree_control);
+
+class Cgroup {
+public:
+    // Removes every directory the cgroup created (after its processes are gone; see remove()).
+    virtual ~Cgroup() = default;
+    Cgroup() = default;
+    Cgroup(const Cgroup&) = delete;
+    Cgroup& operator=(const Cgroup&) = delete;
+
+    virtual CgroupVersion version() const = 0;
+    // Directories created, one per v1 hierarchy or the one v2 directory.
+    virtual std::vector<std::string> directories() const = 0;
+    // The path a user recognises: "/sys/fs/cgroup/memory/.../virtlab-1a2b" style (first directory).
+    std::string displayPath() const;
+
+    virtual void applyLimits(const CgroupLimits& limits) = 0;  // throws vl::Error(System)
+    virtual void attach(pid_t pid) = 0;                        // throws vl::Error(System)
+    virtual CgroupReadings readings() const = 0;
+    // rmdir every directory, retrying briefly on EBUSY (the kernel frees a cgroup a moment
+    // after its last task exits). Returns "" or a description of what is left. Idempotent.
+    virtual std::string remove() noexcept = 0;
+};
+
+// Creates the container cgroup "name" (e.g. "virtlab-3f2a9c") under the layout's hierarchies.
+// Throws vl::Error(System) when no cgroup file system is usable or the kernel refuses.
+std::unique_ptr<Cgroup> createCgroup(const CgroupLayout& layout, const std::string& name);
+
+}  // namespace vl::ct

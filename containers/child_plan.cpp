@@ -1,0 +1,218 @@
+#include "containers/child_plan.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace vl::ct {
+
+namespace {
+
+int64_t monotonicNs() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Each returns 0 or an errno value; the child never throws.
+int mountOrErrno(const char* source, const char* target, const char* fstype, unsigned long flags, const char* data) {
+    return ::mount(source, target, fstype, flags, data) == 0 ? 0 : errno;
+}
+
+int bringLoopbackUp() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    ifreq request{};
+    std::memcpy(request.ifr_name, "lo", 3);
+    int err = 0;
+    if (::ioctl(fd, SIOCGIFFLAGS, &request) != 0) {
+        err = errno;
+    } else {
+        request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+        if (::ioctl(fd, SIOCSIFFLAGS, &request) != 0) err = errno;
+    }
+    ::close(fd);
+    return err;
+}
+
+int pivotInto(const char* new_root) {
+    // pivot_root(".", "."): the old root ends up stacked on the new one, and the detach below
+    // removes it, so no put_old directory is ever created inside the container's tree (runc
+    // does the same). Detaching matters: with the old root still reachable a process could
+    // walk back to the host's file system, which is exactly the chroot escape.
+    if (::chdir(new_root) != 0) return errno;
+    if (::syscall(SYS_pivot_root, ".", ".") != 0) return errno;
+    if (::umount2(".", MNT_DETACH) != 0) return errno;
+    if (::chdir("/") != 0) return errno;
+    return 0;
+}
+
+}  // namespace
+
+void ChildPlan::beginPhase(const std::string& name) {
+    if (phases_.size() >= static_cast<size_t>(ChildReport::kMaxPhases))
+        throwSystem("child plan: more than " + std::to_string(ChildReport::kMaxPhases) + " phases", E2BIG);
+    phases_.push_back(name);
+}
+
+void ChildPlan::add(Op op, std::string description, std::string a, std::string b, std::string c, std::string fstype,
+                    unsigned long flags, std::string data, unsigned mode) {
+    if (phases_.empty()) beginPhase("setup");
+    steps_.push_back(Step{static_cast<int>(phases_.size()) - 1, op, std::move(a), std::move(b), std::move(c),
+                          std::move(fstype), std::move(data), flags, mode, std::move(description)});
+}
+
+void ChildPlan::setCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                           const std::vector<std::string>& candidates) {
+    argv_ = argv;
+    env_ = env;
+    candidates_ = candidates;
+    argv_ptrs_.clear();
+    env_ptrs_.clear();
+    for (auto& a : argv_) argv_ptrs_.push_back(a.data());
+    argv_ptrs_.push_back(nullptr);
+    for (auto& e : env_) env_ptrs_.push_back(e.data());
+    env_ptrs_.push_back(nullptr);
+}
+
+void ChildPlan::setStdio(int in, int out, int err) {
+    stdio_[0] = in;
+    stdio_[1] = out;
+    stdio_[2] = err;
+}
+
+void ChildPlan::setSync(int read_fd, int parent_write_fd) {
+    sync_read_ = read_fd;
+    sync_parent_write_ = parent_write_fd;
+}
+
+int ChildPlan::execute(ChildReport* report) const {
+    // Should VirtLab die, the container dies with it instead of running on unsupervised.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (sync_parent_write_ >= 0) ::close(sync_parent_write_);
+    // Wait until the parent has put us into the cgroup: nothing may run outside the limits.
+    char go = 0;
+    ssize_t got;
+    do {
+        got = ::read(sync_read_, &go, 1);
+    } while (got < 0 && errno == EINTR);
+    if (got != 1) return 125;
+    ::close(sync_read_);
+    report->released_ns = monotonicNs();
+
+    for (size_t i = 0; i < steps_.size(); ++i) {
+        const Step& s = steps_[i];
+        while (report->phases_done < s.phase) report->phase_end_ns[report->phases_done++] = monotonicNs();
+        int err = 0;
+        switch (s.op) {
+        case Op::MountPrivate:
+            err = mountOrErrno(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+            break;
+        case Op::Mount:
+            err = mountOrErrno(s.a.empty() ? nullptr : s.a.c_str(), s.b.c_str(), s.fstype.empty() ? nullptr : s.fstype.c_str(),
+                               s.flags, s.data.empty() ? nullptr : s.data.c_str());
+            break;
+        case Op::MakeDir:
+            err = ::mkdir(s.a.c_str(), s.mode) == 0 || errno == EEXIST ? 0 : errno;
+            break;
+        case Op::MakeFile: {
+            const int fd = ::open(s.a.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            err = fd < 0 ? errno : 0;
+            if (fd >= 0) ::close(fd);
+            break;
+        }
+        case Op::Symlink:
+            err = ::symlink(s.a.c_str(), s.b.c_str()) == 0 ? 0 : errno;
+            break;
+        case Op::RootfsOverlay:
+            // Overlay: the container writes into a per-run tmpfs upper layer and the cached
+            // rootfs (the lower layer) is never modified. Where the file system under the
+            // rootfs cannot be an overlay lower layer, a read-only bind with a writable /tmp
+            // keeps the same promise.
+            err = mountOrErrno("overlay", s.c.c_str(), "overlay", 0, s.data.c_str());
+            if (err != 0) {
+                report->rootfs_fallback = 1;
+                err = mountOrErrno(s.a.c_str(), s.c.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+                if (err == 0) err = mountOrErrno(nullptr, s.c.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr);
+                if (err == 0) err = mountOrErrno("tmpfs", s.b.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+            }
+            break;
+        case Op::UnshareCgroupNs:
+            // EINVAL: a kernel without cgroup namespaces (before 4.6); the container then
+            // sees its cgroup path in /proc/self/cgroup, which is a leak of names, not power.
+            err = ::unshare(CLONE_NEWCGROUP) == 0 || errno == EINVAL ? 0 : errno;
+            break;
+        case Op::PivotRoot:
+            err = pivotInto(s.a.c_str());
+            break;
+        case Op::SetHostname:
+            err = ::sethostname(s.a.c_str(), s.a.size()) == 0 ? 0 : errno;
+            break;
+        case Op::LoopbackUp:
+            err = bringLoopbackUp();
+            break;
+        }
+        if (err != 0) {
+            report->failed_step = static_cast<int>(i);
+            report->failed_errno = err;
+            return 126;
+        }
+    }
+    while (report->phases_done < static_cast<int>(phases_.size()))
+        report->phase_end_ns[report->phases_done++] = monotonicNs();
+
+    for (int n = 0; n < ChildReport::kNamespaces; ++n) {
+        char path[64] = "/proc/self/ns/";
+        std::strncat(path, kNamespaceNames[n], sizeof path - std::strlen(path) - 1);
+        struct stat st {};
+        if (::stat(path, &st) == 0) report->ns_inode[n] = st.st_ino;
+    }
+    // The command starts with default signal handling whatever VirtLab's thread had: a GUI
+    // worker or the CLI (which blocks SIGINT/SIGTERM to forward them) would otherwise pass on
+    // a blocked mask, and ignored signals stay ignored across execve().
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    for (int fd = 0; fd < 3; ++fd)
+        if (stdio_[fd] >= 0 && ::dup2(stdio_[fd], fd) < 0) {
+            report->failed_step = static_cast<int>(steps_.size());
+            report->failed_errno = errno;
+            return 126;
+        }
+    // No host descriptor may survive into the container: a leaked directory fd is a way out
+    // of the new root (runc CVE-2024-21626 was exactly that, via /sys/fs/cgroup).
+    ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+
+    report->exec_start_ns = monotonicNs();
+    int exec_errno = ENOENT;
+    for (const auto& candidate : candidates_) {
+        ::execve(candidate.c_str(), argv_ptrs_.data(), env_ptrs_.data());
+        // Keep the most telling error: EACCES from one PATH entry beats ENOENT from the next.
+        if (errno != ENOENT || exec_errno == ENOENT) exec_errno = errno;
+    }
+    report->failed_step = static_cast<int>(steps_.size());
+    report->failed_errno = exec_errno;
+    return 127;
+}
+
+}  // namespace vl::ct

@@ -1,0 +1,231 @@
+#include "containers/container_engine.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "core/error.h"
+
+namespace vl::ct {
+
+namespace {
+
+std::string formatMs(double ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f ms", ms);
+    return buf;
+}
+
+}  // namespace
+
+// Receives what the run reports and publishes it under the engine's mutex.
+class ContainerEngine::Observer final : public RunObserver {
+public:
+    explicit Observer(ContainerEngine& engine) : engine_(engine) {}
+
+    void phase(const PhaseTiming& timing) override {
+        {
+            std::lock_guard lock(engine_.mutex_);
+            engine_.result_.phases.push_back(timing);
+        }
+        engine_.events().append("phase", timing.name + " " + formatMs(timing.ms));
+    }
+    void output(int stream, std::string_view bytes) override {
+        std::lock_guard lock(engine_.mutex_);
+        std::string& sink = stream == 1 ? engine_.stdout_ : engine_.stderr_;
+        const size_t room = sink.size() < kMaxCapturedBytes ? kMaxCapturedBytes - sink.size() : 0;
+        sink.append(bytes.substr(0, room));
+        engine_.dropped_output_ += bytes.size() - std::min(room, bytes.size());
+    }
+    void started(pid_t pid, int pidfd) override {
+        std::lock_guard lock(engine_.mutex_);
+        engine_.result_.host_pid = pid;
+        engine_.live_pidfd_ = pidfd;
+        // A stop that arrived while clone() was running found no process to signal.
+        if (engine_.stop_requested_) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    }
+    void ended() override {
+        std::lock_guard lock(engine_.mutex_);
+        engine_.live_pidfd_ = -1;
+    }
+    bool stopRequested() const override { return engine_.stop_requested_; }
+
+private:
+    ContainerEngine& engine_;
+};
+
+ContainerEngine::ContainerEngine(ContainerConfig config) : config_(std::move(config)) {
+    validateConfig(config_);
+    id_ = newContainerId();
+}
+
+ContainerEngine::~ContainerEngine() = default;
+
+void ContainerEngine::reset() {
+    std::lock_guard lock(mutex_);
+    id_ = newContainerId();
+    state_ = RunState::Ready;
+    result_ = RunResult{};
+    failure_.clear();
+    stdout_.clear();
+    stderr_.clear();
+    dropped_output_ = 0;
+    stop_requested_ = false;
+    events().clear();
+}
+
+RunState ContainerEngine::run(uint64_t /*budget*/) {
+    std::string id;
+    {
+        std::lock_guard lock(mutex_);
+        if (state_ == RunState::Finished || state_ == RunState::Failed) return state_;  // reset() first
+        id = id_;
+    }
+    if (::geteuid() != 0) {
+        std::lock_guard lock(mutex_);
+        failure_ = "container run needs root for now (rootless containers with user namespaces come later)";
+        return state_ = RunState::Failed;
+    }
+    Observer observer(*this);
+    RunResult result = runContainer(config_, id, observer);  // vl::Error(Input) passes through
+
+    for (const auto& ns : result.namespaces)
+        events().append("namespace", ns.name + " host " + std::to_string(ns.host_inode) + " container " +
+                                         std::to_string(ns.container_inode));
+    for (const auto& [name, value] : result.cgroup) events().append("cgroup", name + " " + std::to_string(value));
+    if (!result.cleanup_problem.empty()) events().append("cleanup", result.cleanup_problem);
+
+    std::lock_guard lock(mutex_);
+    result_ = std::move(result);  // its phases are the ones already published, in order
+    if (!result_.start_failure.empty()) {
+        failure_ = result_.start_failure;
+        state_ = RunState::Failed;
+    } else {
+        state_ = RunState::Finished;
+        events().append("exit", "exit code " + std::to_string(result_.exit_code));
+    }
+    return state_;
+}
+
+void ContainerEngine::pause() {
+    stop_requested_ = true;
+    std::lock_guard lock(mutex_);
+    if (live_pidfd_ >= 0) ::syscall(SYS_pidfd_send_signal, live_pidfd_, SIGKILL, nullptr, 0);
+}
+
+RunState ContainerEngine::state() const {
+    std::lock_guard lock(mutex_);
+    return state_;
+}
+
+int ContainerEngine::exitCode() const {
+    std::lock_guard lock(mutex_);
+    return result_.exit_code;
+}
+
+std::string ContainerEngine::failure() const {
+    std::lock_guard lock(mutex_);
+    return failure_;
+}
+
+Counters ContainerEngine::counters() const {
+    std::lock_guard lock(mutex_);
+    Counters out;
+    for (const auto& p : result_.phases) out["phase." + p.name + "_us"] = static_cast<uint64_t>(p.ms * 1000.0 + 0.5);
+    for (const auto& [name, value] : result_.cgroup) out["cgroup." + name] = value;
+    if (state_ == RunState::Finished) {
+        out["exit_code"] = static_cast<uint64_t>(result_.exit_code);
+        out["run_us"] = static_cast<uint64_t>(result_.run_ms * 1000.0 + 0.5);
+    }
+    out["namespaces"] = result_.namespaces.size();
+    out["stdout_bytes"] = stdout_.size();
+    out["stderr_bytes"] = stderr_.size();
+    if (dropped_output_) out["output_bytes_dropped"] = dropped_output_;
+    return out;
+}
+
+Snapshot ContainerEngine::snapshot() const {
+    std::lock_guard lock(mutex_);
+    Snapshot s;
+    s.console = stdout_;
+    s.registers.emplace_back("id", id_);
+    s.registers.emplace_back("hostname", result_.hostname.empty() ? (config_.hostname.empty() ? id_ : config_.hostname)
+                                                                  : result_.hostname);
+    s.registers.emplace_back("pid (host)", result_.host_pid > 0 ? std::to_string(result_.host_pid) : "-");
+    s.registers.emplace_back("pid (container)", result_.host_pid > 0 ? "1" : "-");
+    s.registers.emplace_back("cgroup", result_.cgroup_path);
+    s.registers.emplace_back("cgroup version", result_.cgroup_version);
+    s.registers.emplace_back("rootfs", result_.rootfs);
+    s.registers.emplace_back("rootfs mount", result_.rootfs_mode);
+    for (const auto& ns : result_.namespaces)
+        s.registers.emplace_back("ns " + ns.name,
+                                 "host " + std::to_string(ns.host_inode) + " / container " + std::to_string(ns.container_inode));
+    for (const auto& p : result_.phases) s.listing.push_back(p.name + "  " + formatMs(p.ms));
+    return s;
+}
+
+std::string ContainerEngine::id() const {
+    std::lock_guard lock(mutex_);
+    return id_;
+}
+
+std::string ContainerEngine::hostname() const {
+    std::lock_guard lock(mutex_);
+    return config_.hostname.empty() ? id_ : config_.hostname;
+}
+
+std::vector<PhaseTiming> ContainerEngine::phases() const {
+    std::lock_guard lock(mutex_);
+    return result_.phases;
+}
+
+std::map<std::string, double> ContainerEngine::phasesMs() const {
+    std::lock_guard lock(mutex_);
+    std::map<std::string, double> out;
+    for (const auto& p : result_.phases) out[p.name] = p.ms;
+    return out;
+}
+
+CgroupReadings ContainerEngine::cgroupReadings() const {
+    std::lock_guard lock(mutex_);
+    return result_.cgroup;
+}
+
+std::vector<NamespaceInfo> ContainerEngine::namespaces() const {
+    std::lock_guard lock(mutex_);
+    return result_.namespaces;
+}
+
+std::string ContainerEngine::stdoutText() const {
+    std::lock_guard lock(mutex_);
+    return stdout_;
+}
+
+std::string ContainerEngine::stderrText() const {
+    std::lock_guard lock(mutex_);
+    return stderr_;
+}
+
+std::string ContainerEngine::cgroupPath() const {
+    std::lock_guard lock(mutex_);
+    return result_.cgroup_path;
+}
+
+std::string ContainerEngine::cgroupVersion() const {
+    std::lock_guard lock(mutex_);
+    return result_.cgroup_version;
+}
+
+pid_t ContainerEngine::hostPid() const {
+    std::lock_guard lock(mutex_);
+    return result_.host_pid;
+}
+
+std::string ContainerEngine::cleanupProblem() const {
+    std::lock_guard lock(mutex_);
+    return result_.cleanup_problem;
+}
+
+}  // namespace vl::ct

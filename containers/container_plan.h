@@ -1,0 +1,51 @@
+// The container's start-up plan: which mounts, in which order, into which phase. Pure (it
+// only builds a ChildPlan), so the order that security depends on is unit-tested.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "containers/child_plan.h"
+#include "containers/container_config.h"
+
+namespace vl::ct {
+
+struct PlanInputs {
+    std::string rootfs;    // the lower layer, never written
+    std::string scratch;   // an empty host directory; a private tmpfs goes on it (in the child's namespace)
+    std::string hostname;
+    std::vector<std::string> argv;
+    std::vector<BindMount> binds;  // targets already checked against the rootfs (checkBindTargets)
+    std::string term;      // the host's $TERM ("" none), so interactive tools behave
+    int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherit
+    int sync_read_fd = -1, sync_parent_write_fd = -1;
+};
+
+// The child-side phases, in order.
+inline const std::vector<std::string>& childPhaseNames() {
+    static const std::vector<std::string> names{"mounts", "cgroupns", "proc", "dev", "pivot_root", "hostname", "network"};
+    return names;
+}
+
+// The device nodes a container gets, bind-mounted from the host's /dev (works for rootless
+// later too, where mknod is not allowed).
+inline const std::vector<std::string>& containerDevices() {
+    static const std::vector<std::string> devices{"null", "zero", "full", "random", "urandom", "tty"};
+    return devices;
+}
+
+inline constexpr const char* kContainerPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+ChildPlan planContainerStart(const PlanInputs& in);
+
+// A bind target is created and mounted on before pivot_root, through the host's view of the
+// new root; a symlink planted in a rootfs on the way to it ("/tour" -> "/etc") would send the
+// host file system's mount there. Refuses (vl::Error(Input)) any target whose path inside
+// `rootfs` crosses a symlink. Sound here because the rootfs is only the overlay's lower layer:
+// the container, not yet started, cannot change it.
+void checkBindTargets(const std::string& rootfs, const std::vector<BindMount>& binds);
+
+// Where execve() looks for argv0: itself when it has a '/', else each directory of kContainerPath.
+std::vector<std::string> execCandidates(const std::string& argv0);
+
+}  // namespace vl::ct

@@ -1,0 +1,268 @@
+#include "containers/container_run.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "containers/container_plan.h"
+#include "containers/rootfs.h"
+#include "containers/state_dir.h"
+#include "core/error.h"
+
+namespace vl::ct {
+
+namespace {
+
+// CLONE_NEWCGROUP is not here: the child unshares it after the parent attached it to the
+// container's cgroup, so the namespace is rooted there and not in VirtLab's own cgroup.
+constexpr int kNamespaceFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+
+// Once the first process is reaped, the kernel has killed the rest of its pid namespace;
+// their pipe ends close within moments. This bounds the wait for that.
+constexpr int kDrainAfterExitMs = 2000;
+
+int64_t monotonicNs() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+uint64_t namespaceInode(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// What the run owns, declared so that destruction runs in the safe order: the process is
+// killed and reaped first, then the state directory goes, then the (now empty) cgroup.
+struct Owned {
+    std::unique_ptr<Cgroup> cgroup;
+    std::optional<StateDir> state;
+    ContainerProcess process;
+};
+
+class Run {
+public:
+    Run(const ContainerConfig& config, const std::string& id, RunObserver& observer, RunResult& result, Owned& owned)
+        : config_(config), id_(id), observer_(observer), result_(result), owned_(owned) {}
+
+    void startAndWait();
+
+private:
+    template <typename Step>
+    void timed(const char* name, Step&& step) {
+        const auto t0 = std::chrono::steady_clock::now();
+        step();
+        addPhase(name, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        if (observer_.stopRequested() && owned_.process.reaped()) throwGuest("stopped before the container started");
+    }
+    void addPhase(const std::string& name, double ms) {
+        result_.phases.push_back({name, ms});
+        observer_.phase(result_.phases.back());
+    }
+    int pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pipe>& err, int64_t& exec_seen_ns);
+    void collectChildReport(const ChildPlan& plan, const ChildReport& report, int64_t exec_seen_ns);
+
+    const ContainerConfig& config_;
+    const std::string& id_;
+    RunObserver& observer_;
+    RunResult& result_;
+    Owned& owned_;
+};
+
+void Run::startAndWait() {
+    result_.id = id_;
+    result_.hostname = config_.hostname.empty() ? id_ : config_.hostname;
+
+    timed("rootfs-check", [&] {
+        if (config_.rootfs.empty()) {
+            BusyboxRootfs rootfs;
+            rootfs.ensure();
+            result_.rootfs = rootfs.path();
+        } else {
+            std::error_code ec;
+            result_.rootfs = std::filesystem::canonical(config_.rootfs, ec).string();
+            if (ec) throwInputAt(config_.rootfs, 0, "--rootfs: " + ec.message());
+        }
+        checkBindTargets(result_.rootfs, config_.binds);
+    });
+    timed("cgroup-create", [&] {
+        owned_.cgroup = createCgroup(detectHostCgroupLayout(), "virtlab-" + id_);
+        owned_.cgroup->applyLimits(CgroupLimits{config_.memory_bytes, config_.pids_max});
+    });
+    result_.cgroup_path = owned_.cgroup->displayPath();
+    result_.cgroup_version = toString(owned_.cgroup->version());
+    timed("state-dir", [&] { owned_.state.emplace(id_); });
+
+    Pipe sync = makePipe();
+    Pipe exec_status = makePipe();  // CLOEXEC: reads EOF the moment execve() succeeds
+    std::optional<Pipe> out, err;
+    UniqueFd devnull;
+    ChildPlan plan;
+    timed("plan", [&] {
+        PlanInputs in;
+        in.rootfs = result_.rootfs;
+        in.scratch = owned_.state->path();
+        in.hostname = result_.hostname;
+        in.argv = config_.argv;
+        in.binds = config_.binds;
+        if (const char* term = std::getenv("TERM")) in.term = term;
+        if (config_.capture_output) {
+            out = makePipe();
+            err = makePipe();
+            devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+            if (!devnull) throwErrno("open /dev/null");
+            in.stdin_fd = devnull.get();
+            in.stdout_fd = out->write_end.get();
+            in.stderr_fd = err->write_end.get();
+        }
+        in.sync_read_fd = sync.read_end.get();
+        in.sync_parent_write_fd = sync.write_end.get();
+        plan = planContainerStart(in);
+        owned_.state->write("config", "name " + config_.name + "\nhostname " + result_.hostname + "\nrootfs " +
+                                          result_.rootfs + "\ncgroup " + result_.cgroup_path + "\n");
+    });
+
+    SharedReport report;
+    // In text mode the container writes to our stdout descriptor directly: whatever VirtLab
+    // still holds in its stdio buffers must get there first.
+    std::fflush(nullptr);
+    timed("clone", [&] { owned_.process = ContainerProcess::start(plan, report.get(), kNamespaceFlags); });
+    sync.read_end.reset();  // the child's ends, closed here so EOF means what it should
+    exec_status.write_end.reset();
+    if (out) out->write_end.reset();
+    if (err) err->write_end.reset();
+    devnull.reset();
+    result_.host_pid = owned_.process.pid();
+    observer_.started(owned_.process.pid(), owned_.process.pidfd());
+
+    timed("cgroup-attach", [&] {
+        owned_.cgroup->attach(owned_.process.pid());
+        owned_.state->write("pid", std::to_string(owned_.process.pid()) + "\n");
+    });
+
+    if (::write(sync.write_end.get(), "g", 1) != 1) throwErrno("release the container's first process");
+    sync.write_end.reset();
+
+    int64_t exec_seen_ns = 0;
+    const int status = pump(exec_status.read_end, out, err, exec_seen_ns);
+    collectChildReport(plan, *report.get(), exec_seen_ns);
+    if (result_.start_failure.empty()) result_.exit_code = status;
+    result_.cgroup = owned_.cgroup->readings();
+}
+
+// Forwards captured output while the container runs; returns its exit status once reaped.
+int Run::pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pipe>& err, int64_t& exec_seen_ns) {
+    enum { kExec, kOut, kErr, kProcess, kCount };
+    pollfd fds[kCount] = {{exec_status.get(), POLLIN, 0},
+                          {out ? out->read_end.get() : -1, POLLIN, 0},
+                          {err ? err->read_end.get() : -1, POLLIN, 0},
+                          {owned_.process.pidfd(), POLLIN, 0}};
+    std::optional<int> status;
+    int64_t reaped_ns = 0;
+    for (;;) {
+        const bool pipes_open = fds[kExec].fd >= 0 || fds[kOut].fd >= 0 || fds[kErr].fd >= 0;
+        if (status && !pipes_open) break;
+        int timeout = -1;
+        if (status) {
+            timeout = static_cast<int>(kDrainAfterExitMs - (monotonicNs() - reaped_ns) / 1000000);
+            if (timeout <= 0) break;
+        }
+        if (::poll(fds, kCount, timeout) < 0) {
+            if (errno == EINTR) continue;
+            throwErrno("poll container output");
+        }
+        for (int i : {kExec, kOut, kErr}) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char buf[16384];
+            const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n > 0 && i != kExec) {
+                observer_.output(i == kOut ? 1 : 2, std::string_view(buf, static_cast<size_t>(n)));
+            } else if (n <= 0) {
+                if (i == kExec) exec_seen_ns = monotonicNs();
+                fds[i].fd = -1;
+            }
+        }
+        if (fds[kProcess].fd >= 0 && (fds[kProcess].revents & (POLLIN | POLLHUP))) {
+            status = owned_.process.tryWait();
+            if (status) {
+                reaped_ns = monotonicNs();
+                fds[kProcess].fd = -1;
+            }
+        }
+    }
+    if (exec_seen_ns > 0) result_.run_ms = static_cast<double>(reaped_ns - exec_seen_ns) / 1e6;
+    return *status;
+}
+
+void Run::collectChildReport(const ChildPlan& plan, const ChildReport& report, int64_t exec_seen_ns) {
+    const auto& names = plan.phaseNames();
+    for (int i = 0; i < report.phases_done && i < static_cast<int>(names.size()); ++i) {
+        const int64_t start = i == 0 ? report.released_ns : report.phase_end_ns[i - 1];
+        addPhase(names[static_cast<size_t>(i)], static_cast<double>(report.phase_end_ns[i] - start) / 1e6);
+    }
+    result_.rootfs_mode = report.rootfs_fallback ? "read-only bind" : "overlay";
+    for (int n = 0; n < ChildReport::kNamespaces; ++n)
+        result_.namespaces.push_back({kNamespaceNames[n], namespaceInode(std::string("/proc/self/ns/") + kNamespaceNames[n]),
+                                      report.ns_inode[n]});
+
+    const auto& steps = plan.steps();
+    if (report.failed_step >= 0) {
+        const std::string reason = std::strerror(report.failed_errno);
+        if (report.failed_step < static_cast<int>(steps.size())) {
+            const auto& step = steps[static_cast<size_t>(report.failed_step)];
+            result_.start_failure = "container start-up failed in phase " + names[static_cast<size_t>(step.phase)] + ": " +
+                                    step.description + ": " + reason;
+        } else {
+            result_.start_failure = "exec " + plan.argv().front() + " in the container: " + reason;
+        }
+        return;
+    }
+    if (report.exec_start_ns > 0 && exec_seen_ns > 0)
+        addPhase("exec", static_cast<double>(exec_seen_ns - report.exec_start_ns) / 1e6);
+}
+
+}  // namespace
+
+RunResult runContainer(const ContainerConfig& config, const std::string& id, RunObserver& observer) {
+    RunResult result;
+    Owned owned;
+    try {
+        Run(config, id, observer, result, owned).startAndWait();
+    } catch (const Error& e) {
+        if (e.kind() == Error::Kind::Input) {
+            observer.ended();
+            throw;
+        }
+        result.start_failure = e.what();
+    }
+    // Tear down explicitly (the destructors would too, silently) to report what stayed.
+    if (!owned.process.reaped()) {
+        owned.process.signal(SIGKILL);
+        owned.process.wait();
+    }
+    observer.ended();
+    const std::string state_path = owned.state ? owned.state->path() : "";
+    owned.state.reset();
+    if (!state_path.empty() && ::access(state_path.c_str(), F_OK) == 0)
+        result.cleanup_problem = "state directory " + state_path + " could not be removed";
+    if (owned.cgroup) {
+        const std::string problem = owned.cgroup->remove();
+        if (!problem.empty()) result.cleanup_problem += (result.cleanup_problem.empty() ? "" : "; ") + problem;
+    }
+    return result;
+}
+
+}  // namespace vl::ct

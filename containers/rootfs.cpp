@@ -1,0 +1,195 @@
+#include "containers/rootfs.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "containers/file_io.h"
+#include "containers/unique_fd.h"
+#include "core/error.h"
+
+extern char** environ;
+
+namespace vl::ct {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Bumped whenever the tree's layout changes, so older caches are rebuilt.
+constexpr int kLayoutVersion = 1;
+
+// Runs `argv` and returns its stdout; nullopt when it cannot run or exits non-zero.
+std::optional<std::string> runAndCapture(const std::vector<std::string>& argv) {
+    Pipe out = makePipe();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out.write_end.get(), STDOUT_FILENO);
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    out.write_end.reset();
+    if (rc != 0) return std::nullopt;
+    std::string text;
+    char buf[8192];
+    for (ssize_t n; (n = ::read(out.read_end.get(), buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+    return text;
+}
+
+void writeFile(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) throwSystem("rootfs: write " + path.string(), errno ? errno : EIO);
+}
+
+// Holds an exclusive flock on <parent>/.<name>.lock so two VirtLabs never build at once.
+class BuildLock {
+public:
+    explicit BuildLock(const fs::path& directory) {
+        const fs::path lock = directory.parent_path() / ("." + directory.filename().string() + ".lock");
+        fd_.reset(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd_) throwErrno("rootfs: open " + lock.string());
+        while (::flock(fd_.get(), LOCK_EX) != 0)
+            if (errno != EINTR) throwErrno("rootfs: flock " + lock.string());
+    }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace
+
+std::string defaultRootfsCacheDir() {
+    if (::geteuid() == 0) return "/var/lib/virtlab/rootfs/busybox";
+    std::string base;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg == '/') base = xdg;
+    else if (const char* home = std::getenv("HOME"); home && *home) base = std::string(home) + "/.local/share";
+    else base = "/tmp";
+    return base + "/virtlab/rootfs/busybox";
+}
+
+BusyboxRootfs::BusyboxRootfs(std::string directory, std::string busybox)
+    : directory_(std::move(directory)), busybox_(std::move(busybox)) {}
+
+std::string BusyboxRootfs::expectedStamp() const {
+    struct stat st {};
+    if (::stat(busybox_.c_str(), &st) != 0) throwErrno("rootfs: busybox binary " + busybox_ + " (install busybox-static)");
+    std::ostringstream out;
+    out << "virtlab busybox rootfs layout " << kLayoutVersion << "\n"
+        << "busybox " << busybox_ << " size " << st.st_size << " mtime " << st.st_mtim.tv_sec << "."
+        << st.st_mtim.tv_nsec << "\n";
+    return out.str();
+}
+
+bool BusyboxRootfs::isCurrent() const {
+    const fs::path root(directory_);
+    const auto stamp = readTextFile((root / kStampFile).string());
+    if (!stamp || *stamp != expectedStamp()) return false;
+    // A tree someone pruned by hand is incomplete: check what every container needs.
+    struct stat st {}, original {};
+    if (::stat(busybox_.c_str(), &original) != 0) return false;
+    if (::stat((root / "bin/busybox").c_str(), &st) != 0 || st.st_size != original.st_size) return false;
+    for (const char* entry : {"bin/sh", "etc/passwd", "etc/group", "etc/hostname"})
+        if (::lstat((root / entry).c_str(), &st) != 0) return false;
+    for (const char* dir : {"proc", "dev", "sys", "tmp"})
+        if (::lstat((root / dir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+    return true;
+}
+
+void BusyboxRootfs::buildInto(const std::string& staging) const {
+    const fs::path root(staging);
+    for (const char* dir : {"bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "proc", "dev", "sys", "tmp", "run"})
+        fs::create_directories(root / dir);
+    fs::permissions(root / "tmp", fs::perms::all | fs::perms::sticky_bit);
+    fs::permissions(root / "root", fs::perms::owner_all);
+    fs::permissions(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    fs::copy_file(busybox_, root / "bin/busybox");
+    fs::permissions(root / "bin/busybox", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                              fs::perms::others_read | fs::perms::others_exec);
+
+    // "usr/bin/awk" per line; older busyboxes only know --list (names, all placed in bin/).
+    auto applets = runAndCapture({busybox_, "--list-full"});
+    std::string prefix;
+    if (!applets) {
+        applets = runAndCapture({busybox_, "--list"});
+        prefix = "bin/";
+    }
+    if (!applets || applets->empty()) throwSystem("rootfs: " + busybox_ + " --list printed no applets", ENOEXEC);
+    std::istringstream lines(*applets);
+    for (std::string line; std::getline(lines, line);) {
+        const fs::path link = prefix + line;
+        // linuxrc is busybox's initrd entry point, meaningless in a container.
+        if (line.empty() || line == "linuxrc" || link == "bin/busybox" || line.find("..") != std::string::npos) continue;
+        fs::create_directories(root / link.parent_path());
+        std::error_code exists;
+        fs::create_symlink("/bin/busybox", root / link, exists);  // absolute: resolved inside the container
+    }
+
+    writeFile(root / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+    writeFile(root / "etc/group", "root:x:0:\nnogroup:x:65534:\n");
+    writeFile(root / "etc/hostname", "virtlab\n");
+    writeFile(root / "etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+    // Written last: its presence means everything before it is complete.
+    writeFile(root / kStampFile, expectedStamp());
+}
+
+bool BusyboxRootfs::ensure() {
+    const fs::path target(directory_);
+    try {
+        fs::create_directories(target.parent_path());
+    } catch (const fs::filesystem_error& e) {
+        throwSystem("rootfs: create " + target.parent_path().string(), e.code().value());
+    }
+    BuildLock lock(target);
+    if (isCurrent()) return false;
+
+    std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".build-XXXXXX")).string();
+    if (!::mkdtemp(pattern.data())) throwErrno("rootfs: mkdtemp " + pattern);
+    const fs::path staging(pattern);
+    try {
+        buildInto(staging.string());
+        std::error_code ec;
+        if (fs::exists(target, ec)) {
+            // Move the stale tree aside first: rename(2) cannot replace a non-empty directory.
+            std::string stale = (target.parent_path() / ("." + target.filename().string() + ".stale-XXXXXX")).string();
+            if (!::mkdtemp(stale.data())) throwErrno("rootfs: mkdtemp " + stale);
+            if (::rename(target.c_str(), stale.c_str()) != 0) throwErrno("rootfs: rename " + target.string());
+            fs::remove_all(stale, ec);
+        }
+        if (::rename(staging.c_str(), target.c_str()) != 0) throwErrno("rootfs: rename into " + target.string());
+    } catch (const fs::filesystem_error& e) {
+        std::error_code ignored;
+        fs::remove_all(staging, ignored);
+        throwSystem("rootfs: build " + target.string() + ": " + e.what(), e.code().value());
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove_all(staging, ignored);
+        throw;
+    }
+    return true;
+}
+
+}  // namespace vl::ct

@@ -1,0 +1,34 @@
+#include "containers/state_dir.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace vl::ct {
+
+StateDir::StateDir(const std::string& id, const std::string& base) {
+    // The base stays (like /run/docker): removing it would race with a concurrent run's mkdir.
+    if (::mkdir(base.c_str(), 0711) != 0 && errno != EEXIST) throwErrno("state dir: mkdir " + base);
+    const std::string dir = base + "/" + id;
+    if (::mkdir(dir.c_str(), 0700) != 0) throwErrno("state dir: mkdir " + dir);
+    path_ = dir;
+}
+
+StateDir::~StateDir() {
+    std::error_code ignored;  // a destructor must not throw; `container gc` covers the rest
+    std::filesystem::remove_all(path_, ignored);
+}
+
+void StateDir::write(const std::string& file, const std::string& text) const {
+    const std::string path = path_ + "/" + file;
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) throwSystem("state dir: write " + path, EIO);
+}
+
+}  // namespace vl::ct

@@ -1,0 +1,98 @@
+#include "residue.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "containers/cgroup.h"
+
+namespace vl::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> cgroupMountPoints() {
+    std::vector<std::string> out;
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::vector<std::string> f;
+        for (std::string w; words >> w;) f.push_back(w);
+        for (size_t i = 0; i + 1 < f.size(); ++i)
+            if (f[i] == "-" && (f[i + 1] == "cgroup" || f[i + 1] == "cgroup2") && f.size() > 4) out.push_back(f[4]);
+    }
+    return out;
+}
+
+void collect(const fs::path& dir, const std::string& needle, std::vector<std::string>& out) {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
+         it.increment(ec)) {
+        if (!it->is_directory(ec)) continue;
+        if (it->path().filename().string().find(needle) != std::string::npos) out.push_back(it->path().string());
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> cgroupsNamed(const std::string& needle) {
+    std::vector<std::string> out;
+    for (const auto& mount : cgroupMountPoints()) collect(mount, needle, out);
+    return out;
+}
+
+std::vector<std::string> virtlabCgroupsBelowOwn() {
+    const ct::CgroupLayout layout = ct::detectHostCgroupLayout();
+    std::vector<std::string> out;
+    auto below = [&](const ct::CgroupHierarchy& h) { collect(h.mount_point + (h.own_path == "/" ? "" : h.own_path), "virtlab", out); };
+    for (const auto& [controller, hierarchy] : layout.v1) below(hierarchy);
+    // v2 puts container cgroups beside or above our own (no internal processes rule), so
+    // there the whole unified hierarchy is searched.
+    if (layout.v2) below(ct::CgroupHierarchy{layout.v2->mount_point, "/"});
+    return out;
+}
+
+std::vector<std::string> hostMountsMentioning(const std::string& needle) {
+    std::vector<std::string> out;
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.find(needle) != std::string::npos) out.push_back(line);
+    return out;
+}
+
+namespace {
+
+std::vector<std::string> lookOnce(const std::string& id) {
+    std::vector<std::string> out;
+    if (!id.empty()) {
+        for (const auto& dir : cgroupsNamed(id)) out.push_back("cgroup " + dir);
+        if (fs::exists("/run/virtlab/" + id)) out.push_back("state dir /run/virtlab/" + id);
+    }
+    for (const auto& dir : virtlabCgroupsBelowOwn()) out.push_back("cgroup " + dir);
+    for (const auto& line : hostMountsMentioning("virtlab")) out.push_back("mount " + line);
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> residueOf(const std::string& id) {
+    // Another test executable may be running a (short) container right now under the same
+    // parent cgroup (ctest -j). Residue persists; someone else's live run goes away. So only
+    // what is still there after a short settling time, and was there from the start, counts.
+    std::vector<std::string> first = lookOnce(id), now = first;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+    while (!now.empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        now = lookOnce(id);
+    }
+    std::vector<std::string> persistent;
+    for (const auto& item : now)
+        if (std::find(first.begin(), first.end(), item) != first.end()) persistent.push_back(item);
+    return persistent;
+}
+
+}  // namespace vl::test
