@@ -1,6 +1,5 @@
 // virtlab: the desktop lab when a display exists, and the command-line front end to the same
 // headless core. Each subcommand lives in app/cli/ and registers itself (see commands.h).
-#include <QApplication>
 #include <QCoreApplication>
 
 #include <cstdio>
@@ -60,9 +59,9 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationName("virtlab");
     QCoreApplication::setOrganizationName("VirtLab");
     QCoreApplication::setApplicationVersion(VIRTLAB_VERSION);
+    vl::cli::processArguments() = {&argc, argv};
     std::unique_ptr<QCoreApplication> app;
-    if (command->needs_gui) app = std::make_unique<QApplication>(argc, argv);
-    else app = std::make_unique<QCoreApplication>(argc, argv);
+    if (!command->needs_gui) app = std::make_unique<QCoreApplication>(argc, argv);
 
     try {
         return command->run(vl::cli::Args(words.begin() + 1, words.end()));

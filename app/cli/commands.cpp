@@ -18,6 +18,11 @@ CommandRegistrar::CommandRegistrar(CommandInfo info) {
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
 }
 
+ProcessArguments& processArguments() {
+    static ProcessArguments args;
+    return args;
+}
+
 const std::vector<CommandInfo>& commands() { return registry(); }
 
 const CommandInfo* findCommand(const std::string& name) {

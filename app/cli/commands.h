@@ -20,8 +20,17 @@ struct CommandInfo {
     std::string synopsis;  // "emulate FILE [--engine unicorn|arm-direct] ..." for the top-level help
     int order;             // position in the top-level help
     CommandFn run;
-    bool needs_gui = false;  // run under QApplication rather than QCoreApplication
+    // The command creates its own QApplication after parsing its options (so a usage error
+    // never needs a display); the others run under a QCoreApplication made by main().
+    bool needs_gui = false;
 };
+
+// argc/argv of the process, for a command that makes its own QApplication.
+struct ProcessArguments {
+    int* argc = nullptr;
+    char** argv = nullptr;
+};
+ProcessArguments& processArguments();
 
 const std::vector<CommandInfo>& commands();
 const CommandInfo* findCommand(const std::string& name);

@@ -1,0 +1,30 @@
+// Full emulation: a guest program on Unicorn's x86 CPU with VirtLab's Linux syscall layer, or
+// the same bytes fed straight to the ARM64 CPU to show why a translator is needed at all.
+#pragma once
+
+#include "app/gui/world_pane.h"
+
+class QComboBox;
+
+namespace vl::gui {
+
+class EmulationPane : public WorldPane {
+    Q_OBJECT
+public:
+    explicit EmulationPane(QWidget* parent = nullptr);
+
+    QComboBox* programBox() const { return program_; }
+    QComboBox* engineBox() const { return engine_; }
+
+protected:
+    EngineRunner::Factory engineFactory() override;
+    QStringList leadingCounters() const override;
+
+private:
+    void chooseFile();
+
+    QComboBox* program_;
+    QComboBox* engine_;
+};
+
+}  // namespace vl::gui

@@ -1,0 +1,47 @@
+#include "app/gui/trap_pane.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QPushButton>
+
+#include "app/gui/guest_picker.h"
+#include "trapsim/trap_vmm.h"
+
+namespace vl::gui {
+
+TrapPane::TrapPane(QWidget* parent)
+    : WorldPane(tr("Trap and emulate"),
+                tr("A guest kernel written for bare hardware runs deprivileged. Each privileged "
+                   "instruction (cli, sti, hlt, in, out) traps to VirtLab's monitor, which emulates "
+                   "it on a virtual CPU and resumes the guest."),
+                parent) {
+    guest_ = new QComboBox;
+    guest_->setObjectName("guest");
+    fillWithBuiltAssets(guest_, "guest", {".bin"}, "guest/kernel.bin");
+    auto* open = new QPushButton(tr("Open..."));
+    connect(open, &QPushButton::clicked, this, &TrapPane::chooseFile);
+    auto* row = new QHBoxLayout;
+    row->addWidget(guest_, 1);
+    row->addWidget(open);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Guest kernel"), row);
+    controlsLayout()->addLayout(form);
+}
+
+void TrapPane::chooseFile() {
+    addChosenFile(guest_, this, tr("Guest kernel"), tr("Guest kernels (*.asm *.bin);;All files (*)"));
+}
+
+EngineRunner::Factory TrapPane::engineFactory() {
+    vm::TrapVmmConfig config;
+    config.guest_path = selectedPath(guest_).toStdString();  // empty: the built default kernel
+    return [config]() -> std::unique_ptr<Engine> { return std::make_unique<vm::TrapVmm>(config); };
+}
+
+QStringList TrapPane::leadingCounters() const {
+    return {"guest_instructions", "vmm_entries", "traps.cli", "traps.sti", "traps.hlt", "traps.out", "traps.in",
+            "modeled_cycles"};
+}
+
+}  // namespace vl::gui

@@ -1,0 +1,44 @@
+#include "app/gui/window_capture.h"
+
+#include <QFileInfo>
+#include <QPixmap>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "app/gui/containers_pane.h"
+#include "app/gui/emulation_pane.h"
+#include "app/gui/main_window.h"
+#include "app/gui/trap_pane.h"
+
+namespace vl::gui {
+
+namespace {
+constexpr int kPollMs = 100;
+constexpr int kSettleMs = 300;       // let the last results paint before the grab
+constexpr int kGiveUpMs = 120000;    // a pane that never finishes must not hang the caller
+}  // namespace
+
+void captureWhenSettled(MainWindow* window, const QString& file, bool run_all, std::function<void(bool)> done) {
+    const std::vector<WorldPane*> panes{window->emulationPane(), window->trapPane(), window->containersPane()};
+    if (run_all)
+        for (auto* pane : panes) pane->run();
+
+    auto* poll = new QTimer(window);
+    auto waited = std::make_shared<int>(0);
+    QObject::connect(poll, &QTimer::timeout, window, [=] {
+        *waited += kPollMs;
+        const bool busy = std::any_of(panes.begin(), panes.end(), [](WorldPane* p) { return p->isRunning(); });
+        if (busy && *waited < kGiveUpMs) return;
+        poll->stop();
+        poll->deleteLater();
+        QTimer::singleShot(kSettleMs, window, [=] {
+            const bool ok = window->grab().save(file, "PNG");
+            if (!ok) std::fprintf(stderr, "virtlab: cannot write screenshot %s\n", qPrintable(QFileInfo(file).absoluteFilePath()));
+            done(ok);
+        });
+    });
+    poll->start(kPollMs);
+}
+
+}  // namespace vl::gui

@@ -1,0 +1,111 @@
+// Drives the window as a person would: press Run in each pane and read what appears.
+#include <gtest/gtest.h>
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+
+#include <unistd.h>
+
+#include "app/gui/containers_pane.h"
+#include "app/gui/emulation_pane.h"
+#include "app/gui/main_window.h"
+#include "app/gui/trap_pane.h"
+
+namespace {
+
+using vl::gui::WorldPane;
+
+// Clicks Run and waits (processing events, so the window stays live) for the run to finish.
+void clickRunAndWait(WorldPane* pane, int timeout_ms = 60000) {
+    QSignalSpy finished(pane, &WorldPane::runFinished);
+    QTest::mouseClick(pane->runButton(), Qt::LeftButton);
+    EXPECT_FALSE(pane->runButton()->isEnabled()) << "Run stays pressed while the engine works";
+    ASSERT_TRUE(finished.wait(timeout_ms)) << "the run did not finish";
+    EXPECT_TRUE(pane->runButton()->isEnabled());
+}
+
+QString tableValue(QTableWidget* table, const QString& name) {
+    for (int r = 0; r < table->rowCount(); ++r)
+        if (table->item(r, 0)->text() == name) return table->item(r, 1)->text();
+    return {};
+}
+
+TEST(MainWindow, ShowsTheWorldsSideBySide) {
+    vl::gui::MainWindow window;
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    EXPECT_TRUE(window.emulationPane()->isVisible());
+    EXPECT_TRUE(window.trapPane()->isVisible());
+    EXPECT_TRUE(window.containersPane()->isVisible());
+    // Side by side: left to right in the window.
+    EXPECT_LT(window.emulationPane()->x(), window.trapPane()->x());
+    EXPECT_LT(window.trapPane()->x(), window.containersPane()->x());
+}
+
+TEST(MainWindow, EmulationPaneRunsTheTourProgram) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.emulationPane();
+    ASSERT_GE(pane->programBox()->findText("tour/tour-i386"), 0);
+    pane->programBox()->setCurrentIndex(pane->programBox()->findText("tour/tour-i386"));
+    clickRunAndWait(pane);
+    EXPECT_TRUE(pane->outputView()->toPlainText().contains("primes below 20000: 2262"))
+        << pane->outputView()->toPlainText().toStdString();
+    EXPECT_TRUE(pane->statusLabel()->text().contains("exit code 0")) << pane->statusLabel()->text().toStdString();
+    EXPECT_GT(tableValue(pane->countersTable(), "guest_instructions").remove(',').toULongLong(), 100000u);
+    EXPECT_FALSE(tableValue(pane->stateTable(), "eip").isEmpty());
+}
+
+TEST(MainWindow, EmulationPaneShowsTheArmCpuFailingOnX86Bytes) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.emulationPane();
+    pane->programBox()->setCurrentIndex(pane->programBox()->findText("tour/tour-i386"));
+    pane->engineBox()->setCurrentIndex(pane->engineBox()->findData("arm-direct"));
+    clickRunAndWait(pane);
+    EXPECT_TRUE(pane->statusLabel()->text().startsWith("failed")) << pane->statusLabel()->text().toStdString();
+    EXPECT_TRUE(pane->outputView()->toPlainText().contains("listing"));
+}
+
+TEST(MainWindow, TrapPaneBootsTheGuestKernelAndCountsTraps) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.trapPane();
+    clickRunAndWait(pane);
+    EXPECT_TRUE(pane->statusLabel()->text().contains("finished")) << pane->statusLabel()->text().toStdString();
+    EXPECT_FALSE(pane->outputView()->toPlainText().isEmpty());
+    EXPECT_GT(tableValue(pane->countersTable(), "traps.out").remove(',').toULongLong(), 100u);
+    EXPECT_GT(tableValue(pane->countersTable(), "traps.cli").remove(',').toULongLong(), 0u);
+}
+
+TEST(MainWindow, ContainersPaneRunsARealContainer) {
+    if (geteuid() != 0) GTEST_SKIP() << "containers need root";
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.containersPane();
+    pane->commandEdit()->setText("echo \"pid=$$\"; hostname");
+    pane->hostnameEdit()->setText("guitest");
+    clickRunAndWait(pane);
+    const QString out = pane->outputView()->toPlainText();
+    EXPECT_TRUE(out.contains("pid=1")) << out.toStdString();
+    EXPECT_TRUE(out.contains("guitest")) << out.toStdString();
+    EXPECT_TRUE(pane->statusLabel()->text().contains("exit code 0")) << pane->statusLabel()->text().toStdString();
+}
+
+TEST(MainWindow, ABadContainerCommandIsReportedInThePaneNotAsACrash) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.containersPane();
+    pane->commandEdit()->setText("   ");
+    QTest::mouseClick(pane->runButton(), Qt::LeftButton);
+    EXPECT_TRUE(pane->runButton()->isEnabled());
+    EXPECT_TRUE(pane->statusLabel()->text().contains("empty")) << pane->statusLabel()->text().toStdString();
+}
+
+}  // namespace
