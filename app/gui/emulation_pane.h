@@ -2,9 +2,10 @@
 // the same bytes fed straight to the ARM64 CPU to show why a translator is needed at all.
 #pragma once
 
+#include "app/gui/guest_picker.h"
 #include "app/gui/world_pane.h"
 
-class QComboBox;
+
 
 namespace vl::gui {
 
@@ -13,7 +14,7 @@ class EmulationPane : public WorldPane {
 public:
     explicit EmulationPane(QWidget* parent = nullptr);
 
-    QComboBox* programBox() const { return program_; }
+    QComboBox* programBox() const { return picker_->comboBox(); }
     QComboBox* engineBox() const { return engine_; }
 
 protected:
@@ -21,9 +22,7 @@ protected:
     QStringList leadingCounters() const override;
 
 private:
-    void chooseFile();
-
-    QComboBox* program_;
+    GuestPicker* picker_;
     QComboBox* engine_;
 };
 

@@ -1,36 +1,52 @@
 #include "app/gui/guest_picker.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHBoxLayout>
+#include <QPushButton>
+
+#include <algorithm>
 
 #include "core/assets.h"
 
 namespace vl::gui {
 
-void fillWithBuiltAssets(QComboBox* box, const QString& subdir, const QStringList& suffixes, const QString& preferred) {
+GuestPicker::GuestPicker(const QString& subdir, const QStringList& suffixes, const QString& preferred,
+                         const QString& file_filter, QWidget* parent)
+    : QWidget(parent), box_(new QComboBox), file_filter_(file_filter) {
+    auto* open = new QPushButton(tr("Open..."));
+    connect(open, &QPushButton::clicked, this, &GuestPicker::chooseFile);
+    auto* row = new QHBoxLayout(this);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(box_, 1);
+    row->addWidget(open);
+    addBuiltAssets(subdir, suffixes);
+    if (const int i = box_->findText(preferred); i >= 0) box_->setCurrentIndex(i);
+}
+
+void GuestPicker::addBuiltAssets(const QString& subdir, const QStringList& suffixes) {
     QString dir;
     try {
         dir = QString::fromStdString(vl::builtAsset(subdir.toStdString()));
     } catch (const std::exception&) {
-        return;  // nothing built there: the box stays empty and "Open..." still works
+        return;  // nothing built there: the list stays shorter and "Open..." still works
     }
-    const auto entries = QDir(dir).entryInfoList(QDir::Files, QDir::Name);
-    for (const QFileInfo& info : entries) {
+    for (const QFileInfo& info : QDir(dir).entryInfoList(QDir::Files, QDir::Name)) {
         const bool wanted = std::any_of(suffixes.begin(), suffixes.end(),
                                         [&](const QString& s) { return info.fileName().endsWith(s); });
-        if (wanted) box->addItem(subdir + '/' + info.fileName(), info.absoluteFilePath());
+        if (wanted) box_->addItem(subdir + '/' + info.fileName(), info.absoluteFilePath());
     }
-    if (const int i = box->findText(preferred); i >= 0) box->setCurrentIndex(i);
 }
 
-void addChosenFile(QComboBox* box, QWidget* parent, const QString& title, const QString& filter) {
-    const QString path = QFileDialog::getOpenFileName(parent, title, QString(), filter);
+QString GuestPicker::selectedPath() const { return box_->currentData().toString(); }
+
+void GuestPicker::chooseFile() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Choose a guest"), QString(), file_filter_);
     if (path.isEmpty()) return;
-    box->addItem(QFileInfo(path).fileName(), path);
-    box->setCurrentIndex(box->count() - 1);
+    box_->addItem(QFileInfo(path).fileName(), path);
+    box_->setCurrentIndex(box_->count() - 1);
 }
-
-QString selectedPath(const QComboBox* box) { return box->currentData().toString(); }
 
 }  // namespace vl::gui

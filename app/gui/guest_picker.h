@@ -1,17 +1,32 @@
-// A combo box of the guest programs the build produced, plus "Open..." for a file of one's own.
+// A row to choose a guest: a combo box of what the build produced in one assets folder, and
+// "Open..." for a file of one's own (NASM source or binary).
 #pragma once
 
-#include <QComboBox>
+#include <QWidget>
+
+class QComboBox;
 
 namespace vl::gui {
 
-// Fills `box` with the built assets in `subdir` whose names end in one of `suffixes`
-// (display name -> absolute path in the item data); `preferred` is selected when present.
-void fillWithBuiltAssets(QComboBox* box, const QString& subdir, const QStringList& suffixes,
-                         const QString& preferred = {});
-// Asks for a file and, when one is chosen, adds and selects it.
-void addChosenFile(QComboBox* box, QWidget* parent, const QString& title, const QString& filter);
-// The absolute path of the selected entry ("" when the box is empty).
-QString selectedPath(const QComboBox* box);
+class GuestPicker : public QWidget {
+    Q_OBJECT
+public:
+    // Lists the built assets in `subdir` whose names end in one of `suffixes`; `preferred`
+    // (e.g. "guest/kernel.bin") is selected when present.
+    GuestPicker(const QString& subdir, const QStringList& suffixes, const QString& preferred,
+                const QString& file_filter, QWidget* parent = nullptr);
+
+    // Adds more built assets from another folder, after the first.
+    void addBuiltAssets(const QString& subdir, const QStringList& suffixes);
+    QComboBox* comboBox() const { return box_; }
+    // The absolute path of the selected guest ("" when none).
+    QString selectedPath() const;
+
+private:
+    void chooseFile();
+
+    QComboBox* box_;
+    QString file_filter_;
+};
 
 }  // namespace vl::gui

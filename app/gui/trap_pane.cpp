@@ -2,8 +2,6 @@
 
 #include <QComboBox>
 #include <QFormLayout>
-#include <QHBoxLayout>
-#include <QPushButton>
 
 #include "app/gui/guest_picker.h"
 #include "trapsim/trap_vmm.h"
@@ -16,26 +14,16 @@ TrapPane::TrapPane(QWidget* parent)
                    "instruction (cli, sti, hlt, in, out) traps to VirtLab's monitor, which emulates "
                    "it on a virtual CPU and resumes the guest."),
                 parent) {
-    guest_ = new QComboBox;
-    guest_->setObjectName("guest");
-    fillWithBuiltAssets(guest_, "guest", {".bin"}, "guest/kernel.bin");
-    auto* open = new QPushButton(tr("Open..."));
-    connect(open, &QPushButton::clicked, this, &TrapPane::chooseFile);
-    auto* row = new QHBoxLayout;
-    row->addWidget(guest_, 1);
-    row->addWidget(open);
+    picker_ = new GuestPicker("guest", {".bin"}, "guest/kernel.bin", tr("Guest kernels (*.asm *.bin);;All files (*)"));
+    picker_->comboBox()->setObjectName("guest");
     auto* form = new QFormLayout;
-    form->addRow(tr("Guest kernel"), row);
+    form->addRow(tr("Guest kernel"), picker_);
     controlsLayout()->addLayout(form);
-}
-
-void TrapPane::chooseFile() {
-    addChosenFile(guest_, this, tr("Guest kernel"), tr("Guest kernels (*.asm *.bin);;All files (*)"));
 }
 
 EngineRunner::Factory TrapPane::engineFactory() {
     vm::TrapVmmConfig config;
-    config.guest_path = selectedPath(guest_).toStdString();  // empty: the built default kernel
+    config.guest_path = picker_->selectedPath().toStdString();  // empty: the built default kernel
     return [config]() -> std::unique_ptr<Engine> { return std::make_unique<vm::TrapVmm>(config); };
 }
 

@@ -2,9 +2,8 @@
 // to VirtLab's monitor, which emulates them and resumes the guest.
 #pragma once
 
+#include "app/gui/guest_picker.h"
 #include "app/gui/world_pane.h"
-
-class QComboBox;
 
 namespace vl::gui {
 
@@ -13,16 +12,14 @@ class TrapPane : public WorldPane {
 public:
     explicit TrapPane(QWidget* parent = nullptr);
 
-    QComboBox* guestBox() const { return guest_; }
+    QComboBox* guestBox() const { return picker_->comboBox(); }
 
 protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
 
 private:
-    void chooseFile();
-
-    QComboBox* guest_;
+    GuestPicker* picker_;
 };
 
 }  // namespace vl::gui
