@@ -52,4 +52,6 @@ EngineRunner::Factory ContainersPane::engineFactory() {
 
 QStringList ContainersPane::leadingCounters() const { return {}; }
 
+QString ContainersPane::listingTitle() const { return tr("start-up phases"); }
+
 }  // namespace vl::gui

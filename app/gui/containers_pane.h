@@ -22,6 +22,7 @@ public:
 protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
+    QString listingTitle() const override;
 
 private:
     QLineEdit* command_;

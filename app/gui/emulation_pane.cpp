@@ -35,10 +35,15 @@ EmulationPane::EmulationPane(QWidget* parent)
 EngineRunner::Factory EmulationPane::engineFactory() {
     const std::string path = picker_->selectedPath().toStdString();
     if (path.empty()) throwInput("no program chosen");
-    const std::string engine = engine_->currentData().toString().toStdString();
+    last_engine_ = engine_->currentData().toString();
+    const std::string engine = last_engine_.toStdString();
     return [path, engine] { return emu::makeEmulationEngine(engine, emu::loadGuest(path)); };
 }
 
 QStringList EmulationPane::leadingCounters() const { return {"guest_instructions", "blocks", "syscalls"}; }
+
+QString EmulationPane::listingTitle() const {
+    return last_engine_ == "arm-direct" ? tr("what the ARM64 CPU decoded") : tr("the last block executed");
+}
 
 }  // namespace vl::gui

@@ -20,10 +20,12 @@ public:
 protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
+    QString listingTitle() const override;
 
 private:
     GuestPicker* picker_;
     QComboBox* engine_;
+    QString last_engine_;  // the engine of the run being shown
 };
 
 }  // namespace vl::gui

@@ -32,4 +32,6 @@ QStringList TrapPane::leadingCounters() const {
             "modeled_cycles"};
 }
 
+QString TrapPane::listingTitle() const { return tr("privileged instructions that trapped (trap sites)"); }
+
 }  // namespace vl::gui

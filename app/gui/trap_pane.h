@@ -17,6 +17,7 @@ public:
 protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
+    QString listingTitle() const override;
 
 private:
     GuestPicker* picker_;

@@ -134,7 +134,7 @@ void WorldPane::showOutcome(const RunOutcome& outcome) {
     run_button_->setEnabled(true);
     QString output = QString::fromStdString(outcome.snapshot.console);
     if (!outcome.snapshot.listing.empty()) {
-        output += tr("\n--- listing ---\n");
+        output += QStringLiteral("\n--- %1 ---\n").arg(listingTitle());
         for (const auto& line : outcome.snapshot.listing) output += QString::fromStdString(line) + '\n';
     }
     output_->setPlainText(output);

@@ -42,6 +42,8 @@ protected:
     virtual EngineRunner::Factory engineFactory() = 0;
     // Counters this world wants shown first, in this order (others follow, sorted).
     virtual QStringList leadingCounters() const { return {}; }
+    // What the snapshot's listing is in this world, shown as its heading under the output.
+    virtual QString listingTitle() const = 0;
 
 private:
     void showEvents(const std::vector<vl::Event>& batch);
