@@ -1,6 +1,7 @@
 #include "app/gui/main_window.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSplitter>
@@ -8,6 +9,7 @@
 
 #include "app/gui/containers_pane.h"
 #include "app/gui/emulation_pane.h"
+#include "app/gui/tour_view.h"
 #include "app/gui/trap_pane.h"
 
 namespace vl::gui {
@@ -23,14 +25,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         splitter->addWidget(pane);
     splitter->setChildrenCollapsible(false);
     setCentralWidget(splitter);
-    buildMenus();
+
+    tour_ = new TourView;
+    auto* tour_dock = new QDockWidget(tr("Tour: one program, every world"));
+    tour_dock->setObjectName("tourDock");
+    tour_dock->setWidget(tour_);
+    tour_dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                           QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::BottomDockWidgetArea, tour_dock);
+    resizeDocks({tour_dock}, {330}, Qt::Vertical);
+
+    buildMenus(tour_dock);
     statusBar()->showMessage(tr("Press Run in a pane: each world runs on its own worker thread."));
-    resize(1500, 860);
+    resize(1500, 1000);
 }
 
-void MainWindow::buildMenus() {
+void MainWindow::buildMenus(QDockWidget* tour_dock) {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tour_dock->toggleViewAction());
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About VirtLab"), this, &MainWindow::showAbout);
 }

@@ -9,6 +9,7 @@
 #include "app/gui/containers_pane.h"
 #include "app/gui/emulation_pane.h"
 #include "app/gui/main_window.h"
+#include "app/gui/tour_view.h"
 #include "app/gui/trap_pane.h"
 
 namespace vl::gui {
@@ -21,14 +22,18 @@ constexpr int kGiveUpMs = 120000;    // a pane that never finishes must not hang
 
 void captureWhenSettled(MainWindow* window, const QString& file, bool run_all, std::function<void(bool)> done) {
     const std::vector<WorldPane*> panes{window->emulationPane(), window->trapPane(), window->containersPane()};
-    if (run_all)
+    TourView* tour = window->tourView();
+    if (run_all) {
         for (auto* pane : panes) pane->run();
+        tour->runTour();
+    }
 
     auto* poll = new QTimer(window);
     auto waited = std::make_shared<int>(0);
     QObject::connect(poll, &QTimer::timeout, window, [=] {
         *waited += kPollMs;
-        const bool busy = std::any_of(panes.begin(), panes.end(), [](WorldPane* p) { return p->isRunning(); });
+        const bool busy = tour->isRunning() ||
+                          std::any_of(panes.begin(), panes.end(), [](WorldPane* p) { return p->isRunning(); });
         if (busy && *waited < kGiveUpMs) return;
         poll->stop();
         poll->deleteLater();

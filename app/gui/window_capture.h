@@ -1,5 +1,5 @@
 // Screenshots of the lab window for the README and the tests: optionally press Run in every
-// pane, wait until all runs have finished, then save the window as a PNG.
+// pane and run the tour, wait until all runs have finished, then save the window as a PNG.
 #pragma once
 
 #include <QString>

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -12,10 +16,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "app/gui/containers_pane.h"
 #include "app/gui/emulation_pane.h"
 #include "app/gui/main_window.h"
+#include "app/gui/tour_view.h"
 #include "app/gui/trap_pane.h"
+#include "tests/support/cli_runner.h"
 
 namespace {
 
@@ -106,6 +114,43 @@ TEST(MainWindow, ABadContainerCommandIsReportedInThePaneNotAsACrash) {
     QTest::mouseClick(pane->runButton(), Qt::LeftButton);
     EXPECT_TRUE(pane->runButton()->isEnabled());
     EXPECT_TRUE(pane->statusLabel()->text().contains("empty")) << pane->statusLabel()->text().toStdString();
+}
+
+}  // namespace
+
+namespace {
+
+// The GUI's tour must show what the headless `virtlab tour --json` reports: the deterministic
+// counts are equal (wall times differ, since the GUI runs the worlds at once).
+TEST(MainWindow, TheTourTableAgreesWithTheHeadlessTour) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* view = window.tourView();
+    QSignalSpy finished(view, &vl::gui::TourView::tourFinished);
+    QTest::mouseClick(view->runButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(120000));
+
+    auto headless = vl::test::runVirtlab({"tour", "--json"}, 300);
+    ASSERT_EQ(headless.exit_status, 0) << headless.err;
+    const QJsonArray runs = QJsonDocument::fromJson(QByteArray::fromStdString(headless.out))["runs"].toArray();
+    ASSERT_EQ(runs.size(), view->table()->columnCount());
+    int compared = 0;
+    for (int col = 0; col < runs.size(); ++col) {
+        const QJsonObject run = runs[col].toObject();
+        if (run.contains("skipped")) continue;
+        EXPECT_EQ(view->table()->item(0, col)->text(), QString("exit %1").arg(run["exit_code"].toInt()));
+        for (const char* key : {"guest_instructions", "vmm_entries", "syscalls"}) {
+            const int row = 1 + static_cast<int>(std::find_if(vl::tour::metrics().begin(), vl::tour::metrics().end(),
+                                                              [&](const auto& m) { return m.json_key == key; }) -
+                                                 vl::tour::metrics().begin());
+            const QString cell = view->table()->item(row, col)->text();
+            if (cell == "-") continue;  // this world has no such count
+            EXPECT_EQ(cell.toStdString(), QLocale::c().toString(run[key].toInteger()).toStdString())
+                << key << " in " << run["world"].toString().toStdString();
+            ++compared;
+        }
+    }
+    EXPECT_GE(compared, 3);
 }
 
 }  // namespace
