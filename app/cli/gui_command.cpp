@@ -12,8 +12,9 @@ namespace vl::cli {
 namespace {
 
 int guiCommand(const Args& args) {
-    ArgParser parser("virtlab gui [--screenshot FILE [--run]]",
+    ArgParser parser("virtlab gui [--presentation] [--screenshot FILE [--run]]",
                      "Open the desktop lab: the worlds side by side, each with its own Run button.");
+    parser.flag("--presentation", "start in presentation mode: large fonts, high contrast (F11 toggles)");
     parser.option("--screenshot", "FILE", "save a PNG of the window to FILE and exit (for docs and tests)");
     parser.flag("--run", "with --screenshot: press Run in every pane first and wait for the results");
     if (!parser.parse(args)) return 0;
@@ -22,6 +23,7 @@ int guiCommand(const Args& args) {
     auto args_of_process = processArguments();
     QApplication app(*args_of_process.argc, args_of_process.argv);
     gui::MainWindow window;
+    if (parser.has("--presentation")) window.setPresentationMode(true);
     window.show();
     if (!parser.has("--screenshot")) return QApplication::exec();
 
@@ -37,7 +39,7 @@ int guiCommand(const Args& args) {
 
 }  // namespace
 
-VIRTLAB_COMMAND(gui, "gui", "gui [--screenshot FILE [--run]]  open the desktop lab (the default with a display)", 10,
+VIRTLAB_COMMAND(gui, "gui", "gui [--presentation] [--screenshot FILE [--run]]  open the desktop lab", 10,
                 &guiCommand, true);
 
 }  // namespace vl::cli

@@ -13,7 +13,7 @@ ContainersPane::ContainersPane(QWidget* parent)
     : WorldPane(tr("Containers"),
                 tr("A real Linux process in new PID, mount, UTS, IPC and network namespaces, "
                    "pivot_root'ed into a busybox root filesystem and limited by cgroups. It needs root."),
-                parent) {
+                false, parent) {
     command_ = new QLineEdit(QStringLiteral("echo \"my pid: $$\"; hostname; ps; cat /proc/self/cgroup"));
     command_->setObjectName("command");
     hostname_ = new QLineEdit(QStringLiteral("lab"));

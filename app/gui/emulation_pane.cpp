@@ -15,7 +15,7 @@ EmulationPane::EmulationPane(QWidget* parent)
                 tr("An i386 program run instruction by instruction on an emulated CPU, its Linux "
                    "system calls served by VirtLab. Choose the ARM64 CPU to see what happens when "
                    "x86 bytes meet an ARM processor."),
-                parent) {
+                true, parent) {
     picker_ = new GuestPicker("tour", {"-i386"}, "tour/tour-i386",
                               tr("Guest programs (*.asm *.bin *.elf);;All files (*)"));
     picker_->addBuiltAssets("programs", {".bin", ".elf"});

@@ -77,7 +77,7 @@ void TourView::runTour() {
         connect(runner.get(), &EngineRunner::finished, this,
                 [this, i](const RunOutcome& outcome) { worldFinished(i, outcome); });
         ++pending_;
-        runner->start(worlds_[i].factory);
+        runner->run(worlds_[i].factory);
         runners_.push_back(std::move(runner));
     }
     if (pending_ == 0) showResults();

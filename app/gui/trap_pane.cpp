@@ -13,7 +13,7 @@ TrapPane::TrapPane(QWidget* parent)
                 tr("A guest kernel written for bare hardware runs deprivileged. Each privileged "
                    "instruction (cli, sti, hlt, in, out) traps to VirtLab's monitor, which emulates "
                    "it on a virtual CPU and resumes the guest."),
-                parent) {
+                true, parent) {
     picker_ = new GuestPicker("guest", {".bin"}, "guest/kernel.bin", tr("Guest kernels (*.asm *.bin);;All files (*)"));
     picker_->comboBox()->setObjectName("guest");
     auto* form = new QFormLayout;

@@ -1,7 +1,9 @@
 #include "app/gui/world_pane.h"
 
+#include <QComboBox>
+#include <QJsonArray>
 #include <QFontDatabase>
-#include <QGroupBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -16,6 +18,8 @@ namespace vl::gui {
 namespace {
 
 constexpr int kMaxEventLines = 500;  // the event view keeps the latest lines only
+constexpr size_t kTraceEvents = 10000;  // events kept for the exported trace
+constexpr int kTickMs = 100;         // one animation slice every tick at the slower speeds
 
 QTableWidget* makeTable(const QString& left, const QString& right) {
     auto* table = new QTableWidget(0, 2);
@@ -61,7 +65,8 @@ void fillTable(QTableWidget* table, const std::vector<std::pair<QString, QString
     table->resizeColumnToContents(0);
 }
 
-WorldPane::WorldPane(const QString& title, const QString& explanation, QWidget* parent) : QWidget(parent) {
+WorldPane::WorldPane(const QString& title, const QString& explanation, bool steppable, QWidget* parent)
+    : QWidget(parent), title_(title), steppable_(steppable) {
     auto* layout = new QVBoxLayout(this);
     auto* heading = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()));
     heading->setObjectName("paneTitle");
@@ -75,10 +80,34 @@ WorldPane::WorldPane(const QString& title, const QString& explanation, QWidget* 
 
     run_button_ = new QPushButton(tr("Run"));
     run_button_->setObjectName("runButton");
+    run_button_->setToolTip(tr("Run to the end at the chosen speed, or continue a paused run (F5)"));
+    step_button_ = new QPushButton(tr("Step"));
+    step_button_->setObjectName("stepButton");
+    step_button_->setToolTip(tr("Execute one guest instruction (F10)"));
+    pause_button_ = new QPushButton(steppable ? tr("Pause") : tr("Stop"));
+    pause_button_->setObjectName("pauseButton");
+    pause_button_->setToolTip(steppable ? tr("Pause the run (Shift+F5)") : tr("Stop the container (Shift+F5)"));
+    reset_button_ = new QPushButton(tr("Reset"));
+    reset_button_->setObjectName("resetButton");
+    speed_ = new QComboBox;
+    speed_->setObjectName("speed");
+    speed_->addItem(tr("full speed"), QVariant::fromValue<qulonglong>(0));
+    for (qulonglong n : {100000ULL, 1000ULL, 10ULL, 1ULL})
+        speed_->addItem(tr("%1 instructions / tick").arg(QLocale::c().toString(n)), QVariant::fromValue(n));
+    speed_->setToolTip(tr("How fast Run goes: full speed, or so many guest instructions every %1 ms").arg(kTickMs));
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(run_button_);
+    buttons->addWidget(step_button_);
+    buttons->addWidget(pause_button_);
+    buttons->addWidget(reset_button_);
+    buttons->addWidget(speed_);
+    step_button_->setVisible(steppable);
+    speed_->setVisible(steppable);
+    layout->addLayout(buttons);
+
     status_ = new QLabel(tr("Ready."));
     status_->setObjectName("status");
     status_->setWordWrap(true);
-    layout->addWidget(run_button_);
     layout->addWidget(status_);
 
     output_ = makeTextView();
@@ -98,28 +127,83 @@ WorldPane::WorldPane(const QString& title, const QString& explanation, QWidget* 
     tabs->addTab(events_, tr("Events"));
     layout->addWidget(tabs, 1);
 
+    animation_.setSingleShot(true);
+    connect(&animation_, &QTimer::timeout, this, [this] { start(slice()); });
     connect(run_button_, &QPushButton::clicked, this, &WorldPane::run);
+    connect(step_button_, &QPushButton::clicked, this, &WorldPane::step);
+    connect(pause_button_, &QPushButton::clicked, this, &WorldPane::pause);
+    connect(reset_button_, &QPushButton::clicked, this, &WorldPane::reset);
     connect(&runner_, &EngineRunner::eventsReady, this, &WorldPane::showEvents);
     connect(&runner_, &EngineRunner::finished, this, &WorldPane::showOutcome);
+    updateButtons();
 }
 
+uint64_t WorldPane::slice() const { return steppable_ ? speed_->currentData().toULongLong() : 0; }
+
 void WorldPane::run() {
-    if (runner_.isRunning()) return;
-    EngineRunner::Factory factory;
-    try {
-        factory = engineFactory();
-    } catch (const std::exception& e) {  // bad input in the pane's own controls
-        status_->setText(tr("Cannot run: %1").arg(QString::fromStdString(e.what())));
-        return;
+    if (isRunning()) return;
+    animating_ = slice() != 0;
+    start(slice());
+}
+
+void WorldPane::step() {
+    if (isRunning() || !steppable_) return;
+    animating_ = false;
+    start(1);
+}
+
+void WorldPane::start(uint64_t budget) {
+    if (!runner_.hasPausedEngine()) {  // a new run: build the engine from the controls as they are now
+        try {
+            factory_ = engineFactory();
+        } catch (const std::exception& e) {  // bad input in the pane's own controls
+            animating_ = false;
+            status_->setText(tr("Cannot run: %1").arg(QString::fromStdString(e.what())));
+            return;
+        }
+        output_->clear();
+        events_->clear();
+        recent_events_.clear();
     }
+    status_->setText(animating_ || budget == 0 ? tr("Running...") : tr("Stepping..."));
+    runner_.run(factory_, budget);
+    updateButtons();
+}
+
+void WorldPane::pause() {
+    if (animating_ && !runner_.isRunning()) status_->setText(tr("paused"));
+    animating_ = false;
+    animation_.stop();
+    runner_.pause();
+    updateButtons();
+}
+
+void WorldPane::reset() {
+    if (runner_.isRunning()) return;
+    animating_ = false;
+    animation_.stop();
+    runner_.reset();
     output_->clear();
     events_->clear();
-    run_button_->setEnabled(false);
-    status_->setText(tr("Running..."));
-    runner_.start(std::move(factory));
+    recent_events_.clear();
+    last_outcome_ = {};
+    counters_->setRowCount(0);
+    state_->setRowCount(0);
+    status_->setText(tr("Ready."));
+    updateButtons();
+}
+
+void WorldPane::updateButtons() {
+    const bool busy = isRunning();
+    run_button_->setEnabled(!busy);
+    step_button_->setEnabled(!busy);
+    pause_button_->setEnabled(busy);
+    reset_button_->setEnabled(!busy);
 }
 
 void WorldPane::showEvents(const std::vector<vl::Event>& batch) {
+    recent_events_.insert(recent_events_.end(), batch.begin(), batch.end());
+    while (recent_events_.size() > kTraceEvents) recent_events_.pop_front();
     QString text;
     for (const auto& e : batch)
         text += QStringLiteral("#%1 %2 ms  %3: %4\n")
@@ -131,7 +215,10 @@ void WorldPane::showEvents(const std::vector<vl::Event>& batch) {
 }
 
 void WorldPane::showOutcome(const RunOutcome& outcome) {
-    run_button_->setEnabled(true);
+    last_outcome_ = outcome;
+    if (outcome.state != RunState::Paused) animating_ = false;
+    if (animating_) animation_.start(kTickMs);  // the next slice, after the view has been drawn
+    updateButtons();
     QString output = QString::fromStdString(outcome.snapshot.console);
     if (!outcome.snapshot.listing.empty()) {
         output += QStringLiteral("\n--- %1 ---\n").arg(listingTitle());
@@ -160,6 +247,36 @@ void WorldPane::showOutcome(const RunOutcome& outcome) {
     fillTable(state_, rows);
 
     emit runFinished(outcome);
+}
+
+}  // namespace vl::gui
+
+namespace vl::gui {
+
+QJsonObject WorldPane::traceJson() const {
+    static const char* const kStates[] = {"ready", "paused", "finished", "failed"};
+    const RunOutcome& o = last_outcome_;
+    QJsonObject counters, registers;
+    for (const auto& [name, value] : o.counters) counters.insert(QString::fromStdString(name), static_cast<qint64>(value));
+    for (const auto& [name, value] : o.snapshot.registers)
+        registers.insert(QString::fromStdString(name), QString::fromStdString(value));
+    QJsonArray events, listing;
+    for (const auto& e : recent_events_)
+        events.append(QJsonObject{{"seq", static_cast<qint64>(e.seq)},
+                                  {"time_ns", static_cast<qint64>(e.time_ns)},
+                                  {"kind", QString::fromStdString(e.kind)},
+                                  {"detail", QString::fromStdString(e.detail)}});
+    for (const auto& line : o.snapshot.listing) listing.append(QString::fromStdString(line));
+    return QJsonObject{{"world", title_},
+                       {"state", kStates[static_cast<int>(o.state)]},
+                       {"exit_code", o.exit_code},
+                       {"failure", o.failure},
+                       {"seconds", o.seconds},
+                       {"console", QString::fromStdString(o.snapshot.console)},
+                       {"counters", counters},
+                       {"registers", registers},
+                       {"listing", listing},
+                       {"events", events}};
 }
 
 }  // namespace vl::gui

@@ -1,14 +1,19 @@
-// What every world's pane has: its own controls on top, a Run button, the engine's output,
-// a table of counters, a table of registers/state, and the latest events. A subclass adds
-// the controls and says how to build its engine from them.
+// What every world's pane has: its own controls on top; Run, Step, Pause and Reset with a
+// speed control; the engine's output, counters, registers/state and latest events. A
+// subclass adds its controls and says how to build its engine from them.
 #pragma once
 
+#include <QTimer>
 #include <QWidget>
 
+#include <QJsonObject>
+
+#include <deque>
 #include <memory>
 
 #include "app/gui/engine_runner.h"
 
+class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
@@ -20,25 +25,39 @@ namespace vl::gui {
 class WorldPane : public QWidget {
     Q_OBJECT
 public:
-    WorldPane(const QString& title, const QString& explanation, QWidget* parent = nullptr);
+    // steppable: the engine counts guest instructions, so Step and slower speeds make sense
+    // (a container is not: its Pause button stops it).
+    WorldPane(const QString& title, const QString& explanation, bool steppable, QWidget* parent = nullptr);
 
+    QString title() const { return title_; }
     QPushButton* runButton() const { return run_button_; }
+    QPushButton* stepButton() const { return step_button_; }
+    QPushButton* pauseButton() const { return pause_button_; }
+    QPushButton* resetButton() const { return reset_button_; }
+    QComboBox* speedBox() const { return speed_; }
     QPlainTextEdit* outputView() const { return output_; }
     QTableWidget* countersTable() const { return counters_; }
     QTableWidget* stateTable() const { return state_; }
     QLabel* statusLabel() const { return status_; }
-    bool isRunning() const { return runner_.isRunning(); }
+    bool isRunning() const { return runner_.isRunning() || animating_; }
+    bool isSteppable() const { return steppable_; }
+    // The last run as JSON: outcome, counters, registers/state, console, and the latest events.
+    QJsonObject traceJson() const;
 
 public slots:
-    void run();
+    void run();    // at the chosen speed; continues a paused run
+    void step();   // one guest instruction
+    void pause();  // stops a run at the next opportunity (a container: stops it)
+    void reset();  // forgets the run; the next Run starts from the beginning
 
 signals:
+    // After every run, step or animation slice; `outcome.state` says whether it ended.
     void runFinished(const vl::gui::RunOutcome& outcome);
 
 protected:
-    // Where a subclass puts its controls (above the Run button).
+    // Where a subclass puts its controls (above the buttons).
     QVBoxLayout* controlsLayout() const { return controls_; }
-    // Called on the GUI thread when Run is pressed; the returned factory runs on the worker.
+    // Called on the GUI thread when a new engine is needed; the returned factory runs on the worker.
     virtual EngineRunner::Factory engineFactory() = 0;
     // Counters this world wants shown first, in this order (others follow, sorted).
     virtual QStringList leadingCounters() const { return {}; }
@@ -46,12 +65,26 @@ protected:
     virtual QString listingTitle() const = 0;
 
 private:
+    void start(uint64_t budget);
     void showEvents(const std::vector<vl::Event>& batch);
     void showOutcome(const RunOutcome& outcome);
+    void updateButtons();
+    uint64_t slice() const;  // guest instructions per animation tick; 0 = full speed
 
+    QString title_;
+    bool steppable_;
+    RunOutcome last_outcome_;
+    std::deque<vl::Event> recent_events_;  // bounded: the trace keeps the latest ones
     EngineRunner runner_;
+    EngineRunner::Factory factory_;  // of the current run, kept so Step/Run continue it
+    QTimer animation_;
+    bool animating_ = false;
     QVBoxLayout* controls_;
     QPushButton* run_button_;
+    QPushButton* step_button_;
+    QPushButton* pause_button_;
+    QPushButton* reset_button_;
+    QComboBox* speed_;
     QLabel* status_;
     QPlainTextEdit* output_;
     QTableWidget* counters_;

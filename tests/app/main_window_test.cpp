@@ -1,7 +1,10 @@
 // Drives the window as a person would: press Run in each pane and read what appears.
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QComboBox>
+#include <QImage>
+#include <QSet>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -151,6 +154,123 @@ TEST(MainWindow, TheTourTableAgreesWithTheHeadlessTour) {
         }
     }
     EXPECT_GE(compared, 3);
+}
+
+}  // namespace
+
+namespace {
+
+// A guest that never ends, so Pause has something to stop:  loop: inc eax / jmp loop
+std::string endlessGuest() { return vl::test::writeTempFile("endless.asm", "bits 32\norg 0x00400000\nloop: inc eax\n jmp loop\n"); }
+
+void chooseProgram(vl::gui::EmulationPane* pane, const std::string& path) {
+    auto* box = pane->programBox();
+    box->addItem(QString::fromStdString(path), QString::fromStdString(path));
+    box->setCurrentIndex(box->count() - 1);
+}
+
+TEST(MainWindow, StepExecutesOneGuestInstructionAtATimeAndRunContinues) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.emulationPane();
+    chooseProgram(pane, VIRTLAB_BUILD_DIR "/assets/programs/hello.bin");
+    QSignalSpy finished(pane, &WorldPane::runFinished);
+    QTest::mouseClick(pane->stepButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(30000));
+    EXPECT_EQ(tableValue(pane->countersTable(), "guest_instructions"), "1");
+    const QString eip_after_one = tableValue(pane->stateTable(), "eip");
+    QTest::mouseClick(pane->stepButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(30000));
+    EXPECT_EQ(tableValue(pane->countersTable(), "guest_instructions"), "2");
+    EXPECT_NE(tableValue(pane->stateTable(), "eip"), eip_after_one) << "the second step moved eip on";
+    EXPECT_TRUE(pane->statusLabel()->text().startsWith("paused"));
+
+    clickRunAndWait(pane);  // continues the same run to its end
+    EXPECT_TRUE(pane->statusLabel()->text().contains("exit code 0"));
+    EXPECT_TRUE(pane->outputView()->toPlainText().contains("Hello from x86"));
+}
+
+TEST(MainWindow, PauseStopsAnEndlessGuestAndResetForgetsIt) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.emulationPane();
+    chooseProgram(pane, endlessGuest());
+    QSignalSpy finished(pane, &WorldPane::runFinished);
+    QTest::mouseClick(pane->runButton(), Qt::LeftButton);
+    EXPECT_TRUE(pane->pauseButton()->isEnabled());
+    QTest::qWait(200);
+    QTest::mouseClick(pane->pauseButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(10000)) << "pause did not stop the run";
+    EXPECT_TRUE(pane->statusLabel()->text().startsWith("paused")) << pane->statusLabel()->text().toStdString();
+    EXPECT_GT(tableValue(pane->countersTable(), "guest_instructions").remove(',').toULongLong(), 1000u);
+
+    QTest::mouseClick(pane->resetButton(), Qt::LeftButton);
+    EXPECT_EQ(pane->countersTable()->rowCount(), 0);
+    EXPECT_EQ(pane->statusLabel()->text(), "Ready.");
+    QTest::mouseClick(pane->stepButton(), Qt::LeftButton);  // a fresh run from the first instruction
+    ASSERT_TRUE(finished.wait(30000));
+    EXPECT_EQ(tableValue(pane->countersTable(), "guest_instructions"), "1");
+}
+
+TEST(MainWindow, SlowSpeedAnimatesTheRunInSlices) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.trapPane();
+    pane->speedBox()->setCurrentIndex(pane->speedBox()->findData(QVariant::fromValue<qulonglong>(1000)));
+    QSignalSpy finished(pane, &WorldPane::runFinished);
+    QTest::mouseClick(pane->runButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(10000));
+    EXPECT_EQ(tableValue(pane->countersTable(), "guest_instructions"), "1000") << "one slice of 1,000";
+    ASSERT_TRUE(finished.wait(10000));  // the next slice comes by itself
+    EXPECT_EQ(tableValue(pane->countersTable(), "guest_instructions"), "2000");
+    QTest::mouseClick(pane->pauseButton(), Qt::LeftButton);
+    EXPECT_FALSE(finished.wait(500)) << "no slice after Pause";
+    EXPECT_TRUE(pane->runButton()->isEnabled());
+}
+
+TEST(MainWindow, DebuggerShortcutsActOnThePaneInUse) {
+    vl::gui::MainWindow window;
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&window));
+    // A person clicks into the pane they want (here its output view), then presses F10.
+    QTest::mouseClick(window.trapPane()->outputView()->viewport(), Qt::LeftButton);
+    ASSERT_EQ(window.activePane(), window.trapPane())
+        << "focus is on " << (QApplication::focusWidget() ? QApplication::focusWidget()->metaObject()->className() : "nothing");
+    QSignalSpy finished(window.trapPane(), &WorldPane::runFinished);
+    QTest::keyClick(&window, Qt::Key_F10);
+    ASSERT_TRUE(finished.wait(30000)) << "F10 stepped the trap pane";
+    EXPECT_EQ(tableValue(window.trapPane()->countersTable(), "guest_instructions"), "1");
+    EXPECT_EQ(window.emulationPane()->countersTable()->rowCount(), 0) << "the other panes did nothing";
+}
+
+TEST(MainWindow, PresentationModeEnlargesTheTextAndComesBack) {
+    vl::gui::MainWindow window;
+    window.show();
+    const qreal normal = QApplication::font().pointSizeF();
+    window.setPresentationMode(true);
+    EXPECT_GT(QApplication::font().pointSizeF(), normal * 1.5);
+    EXPECT_EQ(QApplication::palette().color(QPalette::Base), QColor(Qt::white));
+    window.setPresentationMode(false);
+    EXPECT_EQ(QApplication::font().pointSizeF(), normal);
+}
+
+TEST(MainWindow, TheRunTraceAndAPaneScreenshotCanBeExported) {
+    vl::gui::MainWindow window;
+    window.show();
+    auto* pane = window.trapPane();
+    clickRunAndWait(pane);
+    const QJsonObject trace = pane->traceJson();
+    EXPECT_EQ(trace["state"].toString(), "finished");
+    EXPECT_GT(trace["counters"].toObject()["traps.out"].toInteger(), 100);
+    EXPECT_FALSE(trace["events"].toArray().isEmpty());
+    EXPECT_TRUE(trace["console"].toString().contains("VirtLab guest kernel"));
+
+    const QImage shot = pane->grab().toImage();
+    ASSERT_FALSE(shot.isNull());
+    QSet<QRgb> colours;
+    for (int y = 0; y < shot.height(); y += 3)
+        for (int x = 0; x < shot.width(); x += 3) colours.insert(shot.pixel(x, y));
+    EXPECT_GT(colours.size(), 10) << "a drawn pane, not a blank image";
 }
 
 }  // namespace
