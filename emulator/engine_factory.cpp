@@ -2,11 +2,12 @@
 
 #include "core/error.h"
 #include "emulator/arm_direct_engine.h"
+#include "emulator/dbt/dbt_engine.h"
 
 namespace vl::emu {
 
 const std::vector<std::string>& emulationEngineNames() {
-    static const std::vector<std::string> names{"unicorn", "arm-direct"};
+    static const std::vector<std::string> names{"unicorn", "dbt", "arm-direct"};
     return names;
 }
 
@@ -23,6 +24,7 @@ std::unique_ptr<Engine> makeEmulationEngine(const std::string& name, GuestImage 
     checkEmulationEngineName(name);
     if (name == "arm-direct")
         return std::make_unique<ArmDirectEngine>(std::move(image), options.max_instructions ? options.max_instructions : 100000);
+    if (name == "dbt") return std::make_unique<DbtEngine>(std::move(image), std::move(options));
     return std::make_unique<UnicornX86Engine>(std::move(image), std::move(options));
 }
 

@@ -1,5 +1,5 @@
 // The emulation world's engines by the names the command line, the GUI and lessons use
-// ("unicorn", "arm-direct"; the translator adds "dbt" in issue 3), so every front end offers
+// ("unicorn", "dbt" for the x86 -> AArch64 translator, "arm-direct"), so every front end offers
 // the same choice and rejects an unknown name with the same message.
 #pragma once
 
@@ -15,7 +15,7 @@ namespace vl::emu {
 
 const std::vector<std::string>& emulationEngineNames();
 
-// Throws vl::Error(Input) "unknown engine 'x' (valid: unicorn, arm-direct)" for other names.
+// Throws vl::Error(Input) "unknown engine 'x' (valid: unicorn, dbt, arm-direct)" for other names.
 // options.max_instructions bounds ARM instructions for arm-direct (0: its default of 100000).
 std::unique_ptr<Engine> makeEmulationEngine(const std::string& name, GuestImage image, EmulationOptions options = {});
 

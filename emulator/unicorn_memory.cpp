@@ -14,13 +14,13 @@ UcHandle openUnicorn(uc_arch arch, uc_mode mode) {
     return UcHandle(uc);
 }
 
-void mapImage(uc_engine* uc, const GuestImage& image) {
+void mapImage(uc_engine* uc, const GuestImage& image, uint64_t host_offset, bool executable) {
     std::map<uint32_t, uint32_t> pages;  // page address -> UC_PROT_* bits
     for (const auto& s : image.segments) {
         uint32_t prot = 0;
         if (s.flags & kSegRead) prot |= UC_PROT_READ;
         if (s.flags & kSegWrite) prot |= UC_PROT_WRITE;
-        if (s.flags & kSegExec) prot |= UC_PROT_EXEC | UC_PROT_READ;
+        if (s.flags & kSegExec) prot |= (executable ? UC_PROT_EXEC : 0) | UC_PROT_READ;
         const uint64_t end = pageUp(uint64_t(s.vaddr) + s.mem_size);
         for (uint64_t p = pageDown(s.vaddr); p < end; p += kPageSize) pages[static_cast<uint32_t>(p)] |= prot;
     }
@@ -33,12 +33,12 @@ void mapImage(uc_engine* uc, const GuestImage& image) {
             end += kPageSize;
             ++it;
         }
-        if (const uc_err e = uc_mem_map(uc, start, end - start, prot); e != UC_ERR_OK)
+        if (const uc_err e = uc_mem_map(uc, host_offset + start, end - start, prot); e != UC_ERR_OK)
             throw Error(Error::Kind::System, "unicorn: cannot map guest memory at " + hex32(start) + ": " + uc_strerror(e));
     }
     for (const auto& s : image.segments)
         if (!s.bytes.empty())
-            if (const uc_err e = uc_mem_write(uc, s.vaddr, s.bytes.data(), s.bytes.size()); e != UC_ERR_OK)
+            if (const uc_err e = uc_mem_write(uc, host_offset + s.vaddr, s.bytes.data(), s.bytes.size()); e != UC_ERR_OK)
                 throw Error(Error::Kind::System, "unicorn: cannot load segment at " + hex32(s.vaddr) + ": " + uc_strerror(e));
 }
 

@@ -22,7 +22,9 @@ UcHandle openUnicorn(uc_arch arch, uc_mode mode);
 
 // Maps every segment's pages (a page shared by two segments gets both permissions) and
 // copies the file bytes in; .bss stays zero. Throws vl::Error(System) when Unicorn refuses.
-void mapImage(uc_engine* uc, const GuestImage& image);
+// `host_offset` places guest address a at host address a + host_offset (the translator keeps
+// guest memory above 4 GiB on the ARM64 CPU); `executable` false maps no page executable.
+void mapImage(uc_engine* uc, const GuestImage& image, uint64_t host_offset = 0, bool executable = true);
 
 // "UC_ERR_INSN_INVALID (invalid instruction)"
 std::string ucErrorName(uc_err err);

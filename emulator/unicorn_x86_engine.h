@@ -65,6 +65,8 @@ public:
     uint64_t guestInstructions() const { return instructions_.load(); }
     const GuestImage& image() const { return image_; }
     void setTracing(bool on) { tracing_.store(on); }
+    // Guest memory as the program sees it (for comparisons); false where nothing is mapped.
+    bool readGuestMemory(uint32_t address, void* out, size_t length) { return readMemory(address, out, length); }
 
 private:
     struct Block {

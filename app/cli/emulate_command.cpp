@@ -15,6 +15,8 @@
 #include "app/cli/json.h"
 #include "core/error.h"
 #include "emulator/arm_direct_engine.h"
+#include "emulator/dbt/dbt_engine.h"
+#include "emulator/dbt/lockstep.h"
 #include "emulator/disassembler.h"
 #include "emulator/engine_factory.h"
 #include "emulator/guest_loader.h"
@@ -45,18 +47,43 @@ QJsonObject syscallsJson(const Counters& counters) {
     return out;
 }
 
-int runUnicorn(const emu::GuestImage& image, bool trace, uint64_t max_insns, bool json) {
+// The translator's own numbers, beside the counters both x86 engines share.
+void addDbtJson(QJsonObject& out, const emu::DbtEngine& engine) {
+    const Counters c = engine.counters();
+    for (const char* key : {"blocks_translated", "cache_hits", "chained_jumps", "helper_exits", "host_instructions"})
+        out.insert(key, static_cast<qint64>(c.at(key)));
+    out.insert("expansion", engine.expansion());
+}
+void addDbtJson(QJsonObject&, const emu::UnicornX86Engine&) {}
+
+void printDbtText(const emu::DbtEngine& engine) {
+    const Counters c = engine.counters();
+    std::printf("blocks translated   %llu\n", static_cast<unsigned long long>(c.at("blocks_translated")));
+    std::printf("cache hits          %llu\n", static_cast<unsigned long long>(c.at("cache_hits")));
+    std::printf("chained jumps       %llu\n", static_cast<unsigned long long>(c.at("chained_jumps")));
+    std::printf("helper exits        %llu\n", static_cast<unsigned long long>(c.at("helper_exits")));
+    std::printf("host instructions   %llu (AArch64)\n", static_cast<unsigned long long>(c.at("host_instructions")));
+    std::printf("expansion           %.2f AArch64 instructions per x86 instruction\n", engine.expansion());
+}
+void printDbtText(const emu::UnicornX86Engine&) {}
+
+const char* engineBanner(const emu::DbtEngine&) { return "dbt (x86 -> AArch64 translation on Unicorn's ARM64 CPU, Linux i386 syscall layer)"; }
+const char* engineBanner(const emu::UnicornX86Engine&) { return "unicorn (Unicorn x86 CPU, Linux i386 syscall layer)"; }
+
+template <class X86Engine>
+int runX86(const emu::GuestImage& image, bool trace, uint64_t max_insns, bool json) {
     emu::EmulationOptions options;
     options.trace = trace;
     options.max_instructions = max_insns;
-    emu::UnicornX86Engine engine(image, options);
+    X86Engine engine(image, options);
+    const std::string engine_name = engine.engineName();
 
     QJsonArray trace_json;
     RunState state;
     do {
         state = engine.run(trace ? kTraceSlice : 0);
         for (const auto& event : engine.events().drain()) {
-            if (event.kind != "block") continue;
+            if (event.kind != "block" && event.kind != "translation") continue;
             if (json) trace_json.append(qs(event.detail));
             else std::printf("%s\n", event.detail.c_str());
         }
@@ -67,7 +94,7 @@ int runUnicorn(const emu::GuestImage& image, bool trace, uint64_t max_insns, boo
     const auto registers = engine.registers().named();
     if (json) {
         QJsonObject out;
-        out.insert("engine", "unicorn");
+        out.insert("engine", qs(engine_name));
         out.insert("file", qs(image.path));
         out.insert("state", exited ? "exited" : "crashed");
         out.insert("exit_code", exited ? QJsonValue(engine.exitCode()) : QJsonValue());
@@ -78,6 +105,7 @@ int runUnicorn(const emu::GuestImage& image, bool trace, uint64_t max_insns, boo
         out.insert("registers", registersJson(registers));
         out.insert("counters", toJson(counters));
         out.insert("syscalls", syscallsJson(counters));
+        addDbtJson(out, engine);
         if (trace) out.insert("trace", trace_json);
         printJson(out);
     } else {
@@ -85,7 +113,7 @@ int runUnicorn(const emu::GuestImage& image, bool trace, uint64_t max_insns, boo
         std::fwrite(out.data(), 1, out.size(), stdout);
         if (!out.empty() && out.back() != '\n') std::fputc('\n', stdout);  // keep the summary on its own lines
         std::fputs(engine.guestStderr().c_str(), stderr);
-        std::printf("--- engine unicorn (Unicorn x86 CPU, Linux i386 syscall layer)\n");
+        std::printf("--- engine %s\n", engineBanner(engine));
         if (exited) std::printf("exit code           %d\n", engine.exitCode());
         else std::printf("crashed             %s\n", engine.failure().c_str());
         std::printf("guest instructions  %llu\n", static_cast<unsigned long long>(engine.guestInstructions()));
@@ -96,10 +124,57 @@ int runUnicorn(const emu::GuestImage& image, bool trace, uint64_t max_insns, boo
                 calls += (calls.empty() ? " (" : ", ") + name.substr(9) + " " + std::to_string(value);
         std::printf("syscalls            %llu%s\n", static_cast<unsigned long long>(counters.at("syscalls")),
                     calls.empty() ? "" : (calls + ")").c_str());
+        printDbtText(engine);
         printRegisters(registers);
     }
     std::fflush(stdout);
     return exited && engine.exitCode() == 0 ? 0 : 1;
+}
+
+// --compare: the translator and Unicorn's x86 CPU in lockstep, block by block.
+int runCompare(const emu::GuestImage& image, uint64_t max_insns, bool json) {
+    emu::EmulationOptions options;
+    options.max_instructions = max_insns;
+    const emu::dbt::CompareResult r = emu::dbt::compareLockstep(image, options);
+    if (json) {
+        QJsonObject out;
+        out.insert("engine", "dbt");
+        out.insert("compare_with", "unicorn");
+        out.insert("file", qs(image.path));
+        out.insert("match", r.match);
+        if (r.divergence) {
+            QJsonObject d;
+            d.insert("block", qs(emu::hex32(r.divergence->block)));
+            d.insert("guest_instructions", static_cast<qint64>(r.divergence->guest_instructions));
+            d.insert("kind", qs(r.divergence->kind));
+            d.insert(r.divergence->kind == "flag" ? "flag" : r.divergence->kind == "register" ? "register" : "what",
+                     qs(r.divergence->name));
+            d.insert("dbt", qs(r.divergence->dbt));
+            d.insert("unicorn", qs(r.divergence->unicorn));
+            d.insert("message", qs(r.divergence->message()));
+            out.insert("divergence", d);
+        } else {
+            out.insert("divergence", QJsonValue());
+        }
+        out.insert("blocks_compared", static_cast<qint64>(r.blocks_compared));
+        out.insert("guest_instructions", static_cast<qint64>(r.guest_instructions));
+        out.insert("state", r.exited ? "exited" : "crashed");
+        out.insert("exit_code", r.exited ? QJsonValue(r.exit_code) : QJsonValue());
+        out.insert("failure", r.dbt_failure.empty() ? QJsonValue() : QJsonValue(qs(r.dbt_failure)));
+        out.insert("stdout", qs(r.stdout_text));
+        printJson(out);
+    } else {
+        std::fwrite(r.stdout_text.data(), 1, r.stdout_text.size(), stdout);
+        if (!r.stdout_text.empty() && r.stdout_text.back() != '\n') std::fputc('\n', stdout);
+        std::printf("--- compare: dbt (x86 -> AArch64) against unicorn (x86), block by block\n");
+        std::printf("blocks compared     %llu\n", static_cast<unsigned long long>(r.blocks_compared));
+        std::printf("guest instructions  %llu\n", static_cast<unsigned long long>(r.guest_instructions));
+        if (r.divergence) std::printf("divergence          %s\n", r.divergence->message().c_str());
+        else if (!r.dbt_failure.empty()) std::printf("stopped             %s\n", r.dbt_failure.c_str());
+        if (r.match) std::printf("match\n");
+    }
+    std::fflush(stdout);
+    return r.match ? 0 : 1;
 }
 
 int runArmDirect(const emu::GuestImage& image, uint64_t max_insns, bool json) {
@@ -178,9 +253,10 @@ int runEmulate(const Args& args) {
                      "instead, and reports what it decoded and how it crashed.");
     parser.positional("FILE", "program to run: x.asm, a flat binary, or a static i386 ELF")
         .option("--engine", "NAME",
-                "unicorn (x86 CPU, Linux syscalls) or arm-direct (ARM64 CPU)",
+                "unicorn (x86 CPU, Linux syscalls), dbt (x86 translated to AArch64 on an ARM64 CPU) or arm-direct (x86 bytes on an ARM64 CPU)",
                 "unicorn")
         .flag("--trace", "print the disassembly of every executed block, in order")
+        .flag("--compare", "run the translator and Unicorn's x86 CPU in lockstep and report the first divergence")
         .option("--max-insns", "N", "fail the run after N guest instructions (0: no limit; arm-direct: 100000)",
                 std::to_string(kDefaultMaxInstructions))
         .flag("--json", "print one JSON object instead of text");
@@ -195,13 +271,15 @@ int runEmulate(const Args& args) {
     const uint64_t max_insns = parser.unsignedValue("--max-insns", kDefaultMaxInstructions);
     const emu::GuestImage image = emu::loadGuest(parser.positionalValue("FILE"));
     const bool json = parser.has("--json");
+    if (parser.has("--compare")) return runCompare(image, max_insns, json);
     if (engine == "arm-direct") return runArmDirect(image, parser.has("--max-insns") ? max_insns : 0, json);
-    return runUnicorn(image, parser.has("--trace"), max_insns, json);
+    if (engine == "dbt") return runX86<emu::DbtEngine>(image, parser.has("--trace"), max_insns, json);
+    return runX86<emu::UnicornX86Engine>(image, parser.has("--trace"), max_insns, json);
 }
 
 }  // namespace
 
-VIRTLAB_COMMAND(emulate, "emulate", "emulate FILE [--engine unicorn|arm-direct] [--trace] [--max-insns N] [--json]", 20,
+VIRTLAB_COMMAND(emulate, "emulate", "emulate FILE [--engine unicorn|dbt|arm-direct] [--compare] [--trace] [--max-insns N] [--json]", 20,
                 &runEmulate);
 
 }  // namespace vl::cli

@@ -77,13 +77,16 @@ TEST(ArmDirectEngine, ALoopOfDecodedWordsIsStoppedAtTheLimit) {
 
 TEST(EngineFactory, MakesEachEngineByNameAndRejectsOthers) {
     const GuestImage image = loadGuest(vl::builtAsset("programs/hello.bin"));
-    EXPECT_EQ(emulationEngineNames(), (std::vector<std::string>{"unicorn", "arm-direct"}));
+    EXPECT_EQ(emulationEngineNames(), (std::vector<std::string>{"unicorn", "dbt", "arm-direct"}));
     auto unicorn = makeEmulationEngine("unicorn", image);
     EXPECT_EQ(unicorn->run(), RunState::Finished);
     EXPECT_EQ(unicorn->snapshot().console, "Hello from x86\n");
     auto arm = makeEmulationEngine("arm-direct", image);
     EXPECT_EQ(arm->run(), RunState::Failed);
     EXPECT_EQ(arm->world(), "emulation");
-    const auto msg = vl::test::inputErrorOf([&] { makeEmulationEngine("dbt", image); });
-    EXPECT_EQ(msg, "unknown engine 'dbt' (valid: unicorn, arm-direct)");
+    auto dbt = makeEmulationEngine("dbt", image);
+    EXPECT_EQ(dbt->run(), RunState::Finished);
+    EXPECT_EQ(dbt->snapshot().console, "Hello from x86\n");
+    const auto msg = vl::test::inputErrorOf([&] { makeEmulationEngine("qemu", image); });
+    EXPECT_EQ(msg, "unknown engine 'qemu' (valid: unicorn, dbt, arm-direct)");
 }

@@ -1,0 +1,424 @@
+#include "emulator/dbt/dbt_engine.h"
+
+#include <unicorn/arm64.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "core/error.h"
+#include "emulator/linux_process_layout.h"
+#include "emulator/linux_stack.h"
+
+namespace vl::emu {
+
+using namespace dbt;
+
+namespace {
+
+// Unicorn's ARM64 exception number for `svc` (QEMU's EXCP_SWI).
+constexpr uint32_t kExcpSwi = 2;
+// Direct successors translated ahead per dispatcher translation (see blockFor).
+constexpr size_t kEagerBlocks = 16;
+// Guest instructions per entry into Unicorn at most, so pause() is seen within ~0.1 s.
+constexpr uint64_t kSlice = 50'000'000;
+
+int xReg(unsigned n) { return UC_ARM64_REG_X0 + static_cast<int>(n); }
+
+}  // namespace
+
+DbtEngine::DbtEngine(GuestImage image, EmulationOptions options) : image_(std::move(image)), options_(std::move(options)) {
+    reset();
+}
+
+DbtEngine::~DbtEngine() = default;
+
+void DbtEngine::reset() {
+    cache_.reset();
+    UcHandle uc = openUnicorn(UC_ARCH_ARM64, UC_MODE_ARM);
+    mapImage(uc.get(), image_, kGuestBase, false);
+    if (const uc_err e = uc_mem_map(uc.get(), kGuestBase + kStackTop - kStackSize, kStackSize, UC_PROT_READ | UC_PROT_WRITE); e != UC_ERR_OK)
+        throw Error(Error::Kind::System, std::string("unicorn arm64: cannot map the stack: ") + uc_strerror(e));
+    const std::vector<std::string> argv = options_.argv.empty() ? std::vector<std::string>{image_.path} : options_.argv;
+    const InitialStack stack = buildInitialStack(image_, argv, options_.envp, kStackTop);
+    uc_mem_write(uc.get(), kGuestBase + stack.pointer, stack.bytes.data(), stack.bytes.size());
+
+    uc_hook intr_hook, mem_hook;
+    uc_hook_add(uc.get(), &intr_hook, UC_HOOK_INTR, reinterpret_cast<void*>(&DbtEngine::onInterrupt), this, 1, 0);
+    uc_hook_add(uc.get(), &mem_hook, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&DbtEngine::onBadMemory), this, 1, 0);
+    uc_ = std::move(uc);
+    cache_ = std::make_unique<CodeCache>(uc_.get());
+
+    // Linux starts a process with every general register zero except esp, and eflags 0x202.
+    for (unsigned i = 0; i < 31; ++i) setReg(xReg(i), 0);
+    setReg(xReg(4), stack.pointer);
+    const HostFlags flags = hostFromEflags(0x202);
+    setReg(UC_ARM64_REG_NZCV, flags.nzcv);
+    setReg(xReg(kPfSource), flags.pf_source);
+    setReg(xReg(kAfSource), flags.af_source);
+    setReg(xReg(kMemBase), kGuestBase);
+    setReg(xReg(kLookupBase), kLookupAddress);
+    eip_ = image_.entry;
+
+    syscalls_ = std::make_unique<LinuxSyscalls>(static_cast<SyscallHost&>(*this), events(), image_.endOfImage());
+    guest_instructions_ = 0;
+    blocks_translated_ = 0;
+    cache_hits_ = 0;
+    chained_jumps_ = 0;
+    helper_exits_ = 0;
+    host_instructions_ = 0;
+    blocks_executed_ = 0;
+    pause_requested_ = false;
+    events().clear();
+    std::lock_guard lock(mutex_);
+    state_ = RunState::Ready;
+    exit_code_ = 0;
+    failure_.clear();
+    registers_ = readRegisters();
+}
+
+const TranslatedBlock& DbtEngine::translateAndInsert(uint32_t guest) {
+    const CodeFetch fetch = [this](uint32_t address, uint8_t* out, size_t want) -> size_t {
+        if (readMemory(address, out, want)) return want;
+        size_t n = 0;  // the tail of mapped memory: byte by byte up to the hole
+        while (n < want && readMemory(address + static_cast<uint32_t>(n), out + n, 1)) ++n;
+        return n;
+    };
+    // Translate at the current position; if the cache is full, flush and translate again
+    // there (branch offsets depend on where the code goes).
+    uint64_t at = cache_->reserve(0);
+    TranslatedBlock block = translateBlock(decoder_, fetch, guest, at);
+    if (cache_->reserve(block.code.size()) != at) block = translateBlock(decoder_, fetch, guest, cache_->reserve(0));
+    blocks_translated_.fetch_add(1, std::memory_order_relaxed);
+    if (options_.trace) {
+        std::string text = "translate " + hex32(guest) + " (" + std::to_string(block.insns.size()) + " x86 -> " +
+                           std::to_string(block.body_words) + " arm64)";
+        events().append("translation", std::move(text));
+    }
+    return cache_->insert(std::move(block));
+}
+
+const TranslatedBlock& DbtEngine::blockFor(uint32_t guest) {
+    if (const TranslatedBlock* b = cache_->find(guest)) {
+        cache_hits_.fetch_add(1, std::memory_order_relaxed);
+        return *b;
+    }
+    translateAndInsert(guest);
+    // Translate the direct successors too (a few, breadth first), so the code chains at
+    // insertion and the first pass through a loop does not exit once per new block. Only
+    // while the cache is far from full: a flush here would pull blocks from under the caller.
+    std::vector<uint32_t> queue{guest};
+    for (size_t i = 0, extra = 0; i < queue.size() && extra < kEagerBlocks; ++i) {
+        const TranslatedBlock* b = cache_->find(queue[i]);
+        if (!b) continue;
+        for (const ChainSite& c : b->chain_sites) {
+            if (extra >= kEagerBlocks || cache_->find(c.guest_target) || cache_->bytesUsed() > kCodeCacheSize / 2) continue;
+            try {
+                translateAndInsert(c.guest_target);
+            } catch (const Error&) {
+                continue;  // no code there: if the branch is ever taken, the run fails then
+            }
+            queue.push_back(c.guest_target);
+            ++extra;
+        }
+    }
+    return *cache_->find(guest);
+}
+
+RunState DbtEngine::run(uint64_t budget) {
+    {
+        std::lock_guard lock(mutex_);
+        if (state_ == RunState::Finished || state_ == RunState::Failed) return state_;
+    }
+    pause_requested_ = false;
+    uint64_t remaining = budget ? budget : UINT64_MAX;
+    bool limited_by_max = false;
+    if (options_.max_instructions) {
+        const uint64_t left = options_.max_instructions > guest_instructions_ ? options_.max_instructions - guest_instructions_ : 0;
+        if (left <= remaining) {
+            remaining = left;
+            limited_by_max = true;
+        }
+    }
+    RunState result = RunState::Paused;
+    for (;;) {
+        if (pause_requested_.load(std::memory_order_relaxed)) break;
+        if (remaining == 0) {
+            if (limited_by_max) {
+                fail("instruction limit of " + std::to_string(options_.max_instructions) + " reached at eip " + hex32(eip_));
+                result = RunState::Failed;
+            }
+            break;
+        }
+        const TranslatedBlock* block;
+        try {
+            block = &blockFor(eip_);
+        } catch (const Error& e) {
+            fail(e.what());
+            result = RunState::Failed;
+            break;
+        }
+        // A block runs only when the budget covers all of it. A budget smaller than the next
+        // block still runs that one block (run(1) is a block step); a --max-insns limit does not.
+        uint64_t slice = std::min(remaining, kSlice);
+        if (slice < block->insns.size()) {
+            if (limited_by_max) {
+                fail("instruction limit of " + std::to_string(options_.max_instructions) + " reached at eip " + hex32(eip_));
+                result = RunState::Failed;
+                break;
+            }
+            slice = block->insns.size();
+        }
+        setReg(xReg(kBudget), slice);
+        exited_in_hook_ = false;
+        memory_fault_.reset();
+        const uc_err err = uc_emu_start(uc_.get(), block->host_start, kExitAddress, 0, 0);
+        helper_exits_.fetch_add(1, std::memory_order_relaxed);
+        const auto left = static_cast<int64_t>(reg(xReg(kBudget)));
+        uint64_t ran = static_cast<uint64_t>(static_cast<int64_t>(slice) - left);
+        host_instructions_.store(reg(xReg(kHostCount)), std::memory_order_relaxed);
+        chained_jumps_.store(cache_->chains(), std::memory_order_relaxed);
+        cache_flushes_.store(cache_->flushes(), std::memory_order_relaxed);
+        blocks_executed_.store(reg(xReg(kBlockCount)), std::memory_order_relaxed);
+
+        if (exited_in_hook_) {
+            guest_instructions_ += ran;
+            eip_ = exit_eip_;
+            result = RunState::Finished;
+            break;
+        }
+        if (err != UC_ERR_OK) {
+            uint64_t not_run = 0;
+            const uint32_t at = guestAtHost(reg(UC_ARM64_REG_PC), &not_run);
+            guest_instructions_ += ran - std::min(ran, not_run);
+            eip_ = at;
+            fail(memory_fault_ ? *memory_fault_ + " (eip " + describeAt(at) + ")" : ucErrorName(err) + " at " + describeAt(at));
+            result = RunState::Failed;
+            break;
+        }
+        const auto reason = static_cast<ExitReason>(reg(xReg(kExitReason)) & 0xFFFFFFFF);
+        const auto exit_eip = static_cast<uint32_t>(reg(xReg(kExitEip)));
+        if (reason == ExitReason::DivideError) {
+            // The divide was counted with its block but did not complete, nor did what follows.
+            bool found = false;
+            for (const TranslatedBlock* b : cache_->blocks())
+                for (size_t i = 0; i < b->insns.size() && !found; ++i)
+                    if (b->insns[i].address == exit_eip) {
+                        ran -= std::min<uint64_t>(ran, b->insns.size() - i);
+                        found = true;
+                    }
+            guest_instructions_ += ran;
+            eip_ = exit_eip;
+            fail("CPU exception: #DE divide error at " + describeAt(exit_eip));
+            result = RunState::Failed;
+            break;
+        }
+        guest_instructions_ += ran;
+        remaining -= std::min(ran, remaining);
+        eip_ = exit_eip;
+        if (reason == ExitReason::Unsupported) {
+            const TranslatedBlock* b = nullptr;
+            for (const TranslatedBlock* candidate : cache_->blocks())
+                if (candidate->stop_message && candidate->stop_address == exit_eip) b = candidate;
+            fail(b ? *b->stop_message : "unsupported instruction at " + hex32(exit_eip));
+            result = RunState::Failed;
+            break;
+        }
+        if (reason == ExitReason::Miss) {
+            const uint64_t site = reg(xReg(kExitSite));
+            try {
+                const TranslatedBlock& target = blockFor(exit_eip);
+                // The site's block may have been flushed away while translating the target.
+                if (site && cache_->blockAtHost(site)) cache_->chain(site, target.host_start);
+            } catch (const Error& e) {
+                fail(e.what());
+                result = RunState::Failed;
+                break;
+            }
+        }
+        // ExitReason::Budget: the loop checks what is left.
+    }
+    const X86Registers regs = readRegisters();
+    std::vector<std::string> listing = listingAt(eip_);
+    {
+        std::lock_guard lock(mutex_);
+        registers_ = regs;
+        listing_ = std::move(listing);
+    }
+    return setState(result);
+}
+
+void DbtEngine::pause() { pause_requested_ = true; }
+
+RunState DbtEngine::setState(RunState s) {
+    std::lock_guard lock(mutex_);
+    if (state_ != RunState::Failed && state_ != RunState::Finished) state_ = s;
+    return state_;
+}
+
+void DbtEngine::fail(const std::string& line) {
+    events().append("fault", line);
+    std::lock_guard lock(mutex_);
+    state_ = RunState::Failed;
+    failure_ = line;
+}
+
+// ---- hooks (emulation thread) ----
+
+void DbtEngine::onInterrupt(uc_engine* uc, uint32_t intno, void* self) {
+    auto& e = *static_cast<DbtEngine*>(self);
+    e.helper_exits_.fetch_add(1, std::memory_order_relaxed);
+    if (intno != kExcpSwi) {
+        e.memory_fault_ = "unexpected ARM64 exception " + std::to_string(intno) + " in translated code";
+        uc_emu_stop(uc);
+        return;
+    }
+    SyscallRequest request;
+    request.number = static_cast<uint32_t>(e.reg(xReg(0)));
+    const unsigned order[6] = {3, 1, 2, 6, 7, 5};  // ebx ecx edx esi edi ebp
+    for (size_t i = 0; i < 6; ++i) request.args[i] = static_cast<uint32_t>(e.reg(xReg(order[i])));
+    const SyscallOutcome outcome = e.syscalls_->handle(request);
+    if (outcome.exited) {
+        {
+            std::lock_guard lock(e.mutex_);
+            e.exit_code_ = outcome.exit_code;
+        }
+        // int 0x80 is always the last instruction of its block (translator.cpp).
+        const TranslatedBlock* b = e.cache_->blockAtHost(e.reg(UC_ARM64_REG_PC) - 4);
+        e.exit_eip_ = b && !b->insns.empty() ? b->insns.back().next() : 0;
+        e.exited_in_hook_ = true;
+        uc_emu_stop(uc);
+        return;
+    }
+    e.setReg(xReg(0), outcome.result);
+}
+
+bool DbtEngine::onBadMemory(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
+    auto& e = *static_cast<DbtEngine*>(self);
+    const auto guest = static_cast<uint32_t>(address - kGuestBase);
+    e.memory_fault_ = memoryAccessWords(type) + " at " + hex32(guest) + " (" + std::to_string(size) + " bytes)";
+    return false;
+}
+
+uint32_t DbtEngine::guestAtHost(uint64_t pc, uint64_t* not_run) const {
+    const TranslatedBlock* b = cache_->blockAtHost(pc);
+    if (!b) return eip_;
+    const auto word = static_cast<uint32_t>((pc - b->host_start) / 4);
+    for (const InsnMapping& m : b->map)
+        if (word >= m.arm64_first && word < m.arm64_first + m.arm64_count) {
+            *not_run = b->insns.size() - m.x86_index;
+            return b->insns[m.x86_index].address;
+        }
+    return b->guest_start;
+}
+
+std::vector<std::string> DbtEngine::listingAt(uint32_t guest) const {
+    std::vector<std::string> lines;
+    const TranslatedBlock* b = cache_->find(guest);
+    if (!b) return lines;
+    for (const InsnMapping& m : b->map) {
+        const GuestInsn& in = b->insns[m.x86_index];
+        lines.push_back(hex32(in.address) + "  " + in.text());
+        for (const Instruction& a : arm64_.decode(reinterpret_cast<const uint8_t*>(b->code.data() + m.arm64_first), m.arm64_count * 4,
+                                                  static_cast<uint32_t>(b->host_start + m.arm64_first * 4)))
+            lines.push_back("      " + a.text());
+    }
+    return lines;
+}
+
+std::string DbtEngine::describeAt(uint32_t address) {
+    uint8_t bytes[16];
+    Instruction in;
+    if (readMemory(address, bytes, sizeof bytes) && x86_.decodeOne(bytes, sizeof bytes, address, in))
+        return hex32(address) + ": " + in.text();
+    return hex32(address);
+}
+
+// ---- SyscallHost ----
+
+bool DbtEngine::readMemory(uint32_t address, void* out, size_t length) {
+    return uc_mem_read(uc_.get(), kGuestBase + address, out, length) == UC_ERR_OK;
+}
+bool DbtEngine::writeMemory(uint32_t address, const void* data, size_t length) {
+    return uc_mem_write(uc_.get(), kGuestBase + address, data, length) == UC_ERR_OK;
+}
+bool DbtEngine::mapMemory(uint32_t address, uint32_t length) {
+    return uc_mem_map(uc_.get(), kGuestBase + address, length, UC_PROT_READ | UC_PROT_WRITE) == UC_ERR_OK;
+}
+bool DbtEngine::unmapMemory(uint32_t address, uint32_t length) {
+    return uc_mem_unmap(uc_.get(), kGuestBase + address, length) == UC_ERR_OK;
+}
+// Segment bases (%gs for glibc's TLS) are not translated yet: set_thread_area fails cleanly.
+bool DbtEngine::installTlsSegment(uint32_t, uint32_t, uint32_t, bool) { return false; }
+
+// ---- state ----
+
+uint64_t DbtEngine::reg(int id) const {
+    uint64_t v = 0;
+    uc_reg_read(uc_.get(), id, &v);
+    return v;
+}
+
+void DbtEngine::setReg(int id, uint64_t value) { uc_reg_write(uc_.get(), id, &value); }
+
+X86Registers DbtEngine::readRegisters() const {
+    X86Registers r;
+    uint32_t* out[8] = {&r.eax, &r.ecx, &r.edx, &r.ebx, &r.esp, &r.ebp, &r.esi, &r.edi};
+    for (unsigned i = 0; i < 8; ++i) *out[i] = static_cast<uint32_t>(reg(xReg(i)));
+    r.eip = eip_;
+    HostFlags flags;
+    flags.nzcv = reg(UC_ARM64_REG_NZCV);
+    flags.pf_source = static_cast<uint32_t>(reg(xReg(kPfSource)));
+    flags.af_source = static_cast<uint32_t>(reg(xReg(kAfSource)));
+    r.eflags = eflagsFromHost(flags);
+    return r;
+}
+
+RunState DbtEngine::state() const {
+    std::lock_guard lock(mutex_);
+    return state_;
+}
+int DbtEngine::exitCode() const {
+    std::lock_guard lock(mutex_);
+    return exit_code_;
+}
+std::string DbtEngine::failure() const {
+    std::lock_guard lock(mutex_);
+    return failure_;
+}
+X86Registers DbtEngine::registers() const {
+    std::lock_guard lock(mutex_);
+    return registers_;
+}
+std::string DbtEngine::guestStdout() const { return syscalls_->stdoutText(); }
+std::string DbtEngine::guestStderr() const { return syscalls_->stderrText(); }
+uint64_t DbtEngine::hostInstructions() const { return host_instructions_.load(); }
+
+double DbtEngine::expansion() const {
+    const uint64_t guest = guest_instructions_.load();
+    return guest ? static_cast<double>(host_instructions_.load()) / static_cast<double>(guest) : 0.0;
+}
+
+Counters DbtEngine::counters() const {
+    Counters c = syscalls_->counters();
+    c["syscalls"] += 0;
+    c["guest_instructions"] = guest_instructions_.load();
+    c["blocks"] = blocks_executed_.load();
+    c["blocks_translated"] = blocks_translated_.load();
+    c["cache_hits"] = cache_hits_.load();
+    c["chained_jumps"] = chained_jumps_.load();
+    c["cache_flushes"] = cache_flushes_.load();
+    c["helper_exits"] = helper_exits_.load();
+    c["host_instructions"] = host_instructions_.load();
+    return c;
+}
+
+Snapshot DbtEngine::snapshot() const {
+    Snapshot s;
+    s.console = syscalls_->stdoutText();
+    std::lock_guard lock(mutex_);
+    s.registers = registers_.named();
+    s.listing = listing_;
+    return s;
+}
+
+}  // namespace vl::emu

@@ -1,0 +1,124 @@
+// The translator's engine: an i386 Linux program run as AArch64 code on Unicorn's ARM64 CPU.
+// The dispatcher (run()) translates the block at the guest eip when it is not cached, enters
+// Unicorn at its translation, and comes back only through the exit protocol (host_abi.h):
+// a direct branch to untranslated code (translated, then the branch is patched so the next
+// pass stays inside Unicorn), an indirect-branch table miss, the budget, #DE, or an
+// unsupported instruction. System calls (`svc #0x80`) are served from UC_HOOK_INTR without
+// leaving Unicorn. Same loaders, process layout, stack and syscall layer as UnicornX86Engine,
+// so the two run a program address for address and can be compared register by register.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/engine.h"
+#include "emulator/dbt/code_cache.h"
+#include "emulator/dbt/x86_decoder.h"
+#include "emulator/disassembler.h"
+#include "emulator/guest_image.h"
+#include "emulator/linux_syscalls.h"
+#include "emulator/unicorn_memory.h"
+#include "emulator/unicorn_x86_engine.h"
+#include "emulator/x86_registers.h"
+
+namespace vl::emu {
+
+class DbtEngine : public Engine, private SyscallHost {
+public:
+    explicit DbtEngine(GuestImage image, EmulationOptions options = {});
+    ~DbtEngine() override;
+
+    std::string world() const override { return "emulation"; }
+    std::string engineName() const { return "dbt"; }
+
+    void reset() override;
+    // Runs whole blocks until at least `budget` guest instructions have run (0: no limit): the
+    // last block may pass the budget, so run(1) steps exactly one block. The
+    // options.max_instructions limit is never passed: the run fails before the block that would.
+    RunState run(uint64_t budget = 0) override;
+    void pause() override;
+
+    RunState state() const override;
+    int exitCode() const override;
+    std::string failure() const override;
+    // guest_instructions, blocks, syscalls(.<name>), blocks_translated, cache_hits,
+    // chained_jumps, helper_exits, host_instructions, cache_flushes, code_bytes
+    Counters counters() const override;
+    // Registers as of the last return from run(); console = guest stdout; listing = the block
+    // at eip (the next to run): each x86 instruction followed by the AArch64 it became.
+    Snapshot snapshot() const override;
+
+    X86Registers registers() const;
+    std::string guestStdout() const;
+    std::string guestStderr() const;
+    uint64_t guestInstructions() const { return guest_instructions_.load(); }
+    uint64_t hostInstructions() const;
+    // AArch64 instructions executed per guest instruction (0 before anything ran).
+    double expansion() const;
+    const GuestImage& image() const { return image_; }
+    // Reads guest memory (for comparisons); false where nothing is mapped.
+    bool readGuestMemory(uint32_t address, void* out, size_t length) { return readMemory(address, out, length); }
+    // Every translated block so far, in guest address order (valid until the next run()).
+    std::vector<const dbt::TranslatedBlock*> translatedBlocks() const { return cache_->blocks(); }
+
+private:
+    static void onInterrupt(uc_engine* uc, uint32_t intno, void* self);
+    static bool onBadMemory(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
+
+    // SyscallHost: guest addresses, shifted to kGuestBase on the ARM64 CPU.
+    bool readMemory(uint32_t address, void* out, size_t length) override;
+    bool writeMemory(uint32_t address, const void* data, size_t length) override;
+    bool mapMemory(uint32_t address, uint32_t length) override;
+    bool unmapMemory(uint32_t address, uint32_t length) override;
+    bool installTlsSegment(uint32_t entry, uint32_t base, uint32_t limit, bool limit_in_pages) override;
+
+    const dbt::TranslatedBlock& blockFor(uint32_t guest);
+    const dbt::TranslatedBlock& translateAndInsert(uint32_t guest);
+    uint64_t reg(int id) const;
+    void setReg(int id, uint64_t value);
+    X86Registers readRegisters() const;
+    // Where a run stopped inside a block: the guest instruction at host `pc`, and how many of
+    // the block's counted instructions did not run.
+    uint32_t guestAtHost(uint64_t pc, uint64_t* not_run) const;
+    std::string describeAt(uint32_t address);
+    std::vector<std::string> listingAt(uint32_t guest) const;
+    void fail(const std::string& line);
+    RunState setState(RunState s);
+
+    const GuestImage image_;
+    const EmulationOptions options_;
+    dbt::X86Decoder decoder_;
+    Disassembler x86_{Disassembler::Arch::X86_32};
+    Disassembler arm64_{Disassembler::Arch::AArch64};
+    UcHandle uc_;
+    std::unique_ptr<dbt::CodeCache> cache_;
+    std::unique_ptr<LinuxSyscalls> syscalls_;
+    uint32_t eip_ = 0;
+
+    // Emulation thread only.
+    bool exited_in_hook_ = false;
+    uint32_t exit_eip_ = 0;
+    std::optional<std::string> memory_fault_;
+
+    std::atomic<uint64_t> guest_instructions_{0};
+    std::atomic<uint64_t> blocks_translated_{0};
+    std::atomic<uint64_t> cache_hits_{0};
+    std::atomic<uint64_t> chained_jumps_{0};
+    std::atomic<uint64_t> cache_flushes_{0};
+    std::atomic<uint64_t> helper_exits_{0};
+    std::atomic<uint64_t> host_instructions_{0};
+    std::atomic<uint64_t> blocks_executed_{0};
+    std::atomic<bool> pause_requested_{false};
+
+    mutable std::mutex mutex_;  // guards the fields below
+    RunState state_ = RunState::Ready;
+    int exit_code_ = 0;
+    std::string failure_;
+    X86Registers registers_;
+    std::vector<std::string> listing_;
+};
+
+}  // namespace vl::emu

@@ -1,0 +1,167 @@
+// Integer arithmetic and logic: add, sub, cmp, and, or, xor, test, inc, dec, neg, not.
+//
+// Flags (host_abi.h): NZCV is kept as SF, ZF, !CF, OF. AArch64's SUBS produces exactly that
+// (its C is "no borrow"), so sub/cmp need one instruction. ADDS produces C = CF, so when CF
+// is live after an add the carry is inverted through MRS/EOR/MSR. Logic results are compared
+// with zero (N, Z from the result, C=1 i.e. CF=0, V=0) unless only SF/ZF are live, when ANDS
+// does. 8- and 16-bit operations shift both operands to the top of the register first, so
+// AArch64's 32-bit N, Z, C and V are the x86 flags of the narrow operation (the FEX-Emu trick).
+#include <capstone/capstone.h>
+
+#include "emulator/dbt/translator.h"
+
+namespace vl::emu::dbt {
+namespace {
+
+enum class Op { Add, Sub, And, Or, Xor };
+
+void invertCarry(TranslationContext& t) {
+    const A64Reg n = t.scratch();
+    t.e.mrsNzcv(n);
+    t.e.eorImm(Width::X, n, n, uint64_t(1) << 29);
+    t.e.msrNzcv(n);
+}
+
+// Emits dst = a OP b for `bits`-wide operands (zero-extended in a and b), with the live flags.
+// Returns the register holding the zero-extended result.
+// inc/dec pass writes_carry = false: they leave CF alone, so a live CF is no reason to set NZCV.
+A64Reg arith(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, bool want_result, A64Reg result_hint,
+             bool writes_carry = true) {
+    A64Emitter& e = t.e;
+    const uint8_t nzcv_flags = writes_carry ? (kSF | kZF | kCF | kOF) : (kSF | kZF | kOF);
+    const bool nzcv = t.live(nzcv_flags);
+    const bool arithmetic = op == Op::Add || op == Op::Sub;
+    if (arithmetic && t.live(kAF)) e.eorReg(Width::W, kAfSource, a, b);
+    A64Reg r = result_hint;
+    const bool need_value = want_result || t.live(kPF) || t.live(kAF);
+    if (arithmetic) {
+        if (bits == 32 || !nzcv) {
+            if (!need_value) r = kZr;
+            if (op == Op::Add) nzcv ? e.addsReg(Width::W, r, a, b) : e.addReg(Width::W, r, a, b);
+            else nzcv ? e.subsReg(Width::W, r, a, b) : e.subReg(Width::W, r, a, b);
+            // Narrow and flagless: the bits above `bits` are garbage, but nothing reads them
+            // (the write merges the low bits, PF reads bit 0-7, AF bit 4).
+        } else {
+            const auto shift = static_cast<uint8_t>(32 - bits);
+            const A64Reg wide = t.scratch();
+            e.lslImm(Width::W, wide, a, shift);
+            if (op == Op::Add) e.addsReg(Width::W, wide, wide, b, Shift::LSL, shift);
+            else e.subsReg(Width::W, wide, wide, b, Shift::LSL, shift);
+            if (need_value) e.lsrImm(Width::W, r, wide, shift);
+        }
+        if (nzcv && op == Op::Add && writes_carry && t.live(kCF)) invertCarry(t);
+        if (nzcv) t.markComputed(t.liveAfter() & nzcv_flags);
+        if (t.live(kAF)) {
+            e.eorReg(Width::W, kAfSource, kAfSource, r);
+            t.markComputed(kAF);
+        }
+    } else {
+        if (!need_value && op == Op::And && !t.live(kCF) && bits == 32) {
+            e.andsReg(Width::W, kZr, a, b);  // tst: N, Z; C=0 is fine while CF is dead
+            t.markComputed(t.liveAfter() & (kSF | kZF | kOF));
+            return kZr;
+        }
+        if (op == Op::And) e.andReg(Width::W, r, a, b);
+        else if (op == Op::Or) e.orrReg(Width::W, r, a, b);
+        else e.eorReg(Width::W, r, a, b);
+        if (nzcv) {
+            if (bits == 32) {
+                e.subsImm(Width::W, kZr, r, 0);
+            } else {
+                const A64Reg wide = t.scratch();
+                e.lslImm(Width::W, wide, r, static_cast<uint8_t>(32 - bits));
+                e.subsImm(Width::W, kZr, wide, 0);
+            }
+            t.markComputed(t.liveAfter() & (kSF | kZF | kCF | kOF));
+        }
+        t.clearAuxCarry();
+    }
+    t.keepParity(r);
+    return r;
+}
+
+bool transBinary(TranslationContext& t, Op op, bool writes) {
+    const GuestInsn& in = t.insn();
+    if (in.ops.size() != 2) return false;
+    const GuestOperand &dst = in.ops[0], &src = in.ops[1];
+    const auto bits = static_cast<uint8_t>(dst.size * 8);
+    const A64Reg a = t.read(dst);
+    const A64Reg b = t.read(src);
+    const A64Reg result = writes && t.isReg32(dst) ? hostRegOf(dst.reg) : t.scratch();
+    // For a 32-bit register destination the result goes straight into the guest register;
+    // that register may also be `a`, which AArch64 allows (sources are read first).
+    const A64Reg r = arith(t, op, a, b, bits, writes, result);
+    if (writes && (r != hostRegOf(dst.reg) || !t.isReg32(dst))) t.write(dst, r);
+    return true;
+}
+
+bool transIncDec(TranslationContext& t, bool inc) {
+    const GuestInsn& in = t.insn();
+    if (in.ops.size() != 1) return false;
+    const GuestOperand& dst = in.ops[0];
+    const auto bits = static_cast<uint8_t>(dst.size * 8);
+    const A64Reg a = t.read(dst);
+    // CF survives inc/dec: when a later instruction reads it, put the old C back.
+    const bool keep_carry = t.live(kCF) && t.live(kSF | kZF | kOF);
+    A64Reg old = kZr;
+    if (keep_carry) {
+        old = t.scratch();
+        t.e.mrsNzcv(old);
+    }
+    const A64Reg result = t.isReg32(dst) ? hostRegOf(dst.reg) : t.scratch();
+    const A64Reg r = arith(t, inc ? Op::Add : Op::Sub, a, t.constant(1), bits, true, result, false);
+    if (keep_carry) {
+        const A64Reg now = t.scratch();
+        t.e.mrsNzcv(now);
+        t.e.lsrImm(Width::X, old, old, 29);
+        t.e.bfi(Width::X, now, old, 29, 1);
+        t.e.msrNzcv(now);
+    }
+    if (r != hostRegOf(dst.reg) || !t.isReg32(dst)) t.write(dst, r);
+    return true;
+}
+
+bool transNeg(TranslationContext& t) {
+    const GuestInsn& in = t.insn();
+    if (in.ops.size() != 1) return false;
+    const GuestOperand& dst = in.ops[0];
+    const auto bits = static_cast<uint8_t>(dst.size * 8);
+    const A64Reg a = t.readCopy(dst);
+    const A64Reg result = t.isReg32(dst) ? hostRegOf(dst.reg) : t.scratch();
+    // 0 - a: AArch64's C is then (a == 0), the inverse of x86's CF = (a != 0).
+    const A64Reg r = arith(t, Op::Sub, kZr, a, bits, true, result);
+    if (r != hostRegOf(dst.reg) || !t.isReg32(dst)) t.write(dst, r);
+    return true;
+}
+
+bool transNot(TranslationContext& t) {
+    const GuestInsn& in = t.insn();
+    if (in.ops.size() != 1) return false;
+    const GuestOperand& dst = in.ops[0];
+    const A64Reg a = t.read(dst);
+    const A64Reg r = t.isReg32(dst) ? hostRegOf(dst.reg) : t.scratch();
+    t.e.ornReg(Width::W, r, kZr, a);
+    if (!t.isReg32(dst)) t.write(dst, r);
+    return true;
+}
+
+}  // namespace
+
+bool transAlu(TranslationContext& t) {
+    switch (t.insn().id) {
+    case X86_INS_ADD: return transBinary(t, Op::Add, true);
+    case X86_INS_SUB: return transBinary(t, Op::Sub, true);
+    case X86_INS_CMP: return transBinary(t, Op::Sub, false);
+    case X86_INS_AND: return transBinary(t, Op::And, true);
+    case X86_INS_OR: return transBinary(t, Op::Or, true);
+    case X86_INS_XOR: return transBinary(t, Op::Xor, true);
+    case X86_INS_TEST: return transBinary(t, Op::And, false);
+    case X86_INS_INC: return transIncDec(t, true);
+    case X86_INS_DEC: return transIncDec(t, false);
+    case X86_INS_NEG: return transNeg(t);
+    case X86_INS_NOT: return transNot(t);
+    default: return false;
+    }
+}
+
+}  // namespace vl::emu::dbt

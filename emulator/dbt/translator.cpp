@@ -1,0 +1,347 @@
+#include "emulator/dbt/translator.h"
+
+#include <capstone/capstone.h>
+
+#include <bit>
+
+#include "core/error.h"
+#include "emulator/disassembler.h"
+#include "emulator/dbt/flag_liveness.h"
+
+namespace vl::emu::dbt {
+namespace {
+
+// Instructions after which the block ends: control transfers, and int 0x80 (so a system call
+// that ends the process is the last instruction counted).
+bool endsBlock(const GuestInsn& in) {
+    switch (in.id) {
+    case X86_INS_JMP: case X86_INS_CALL: case X86_INS_RET: case X86_INS_LOOP: case X86_INS_JECXZ:
+    case X86_INS_INT:
+        return true;
+    default: return x86ConditionOf(in.id).has_value() && in.mnemonic[0] == 'j';
+    }
+}
+
+bool translateOne(TranslationContext& t) {
+    if (t.insn().unsupported_prefix) return false;
+    return transData(t) || transAlu(t) || transShift(t) || transMulDiv(t) || transBranch(t) || transSystem(t);
+}
+
+A64Emitter one(const std::function<void(A64Emitter&)>& f) {
+    A64Emitter e;
+    f(e);
+    return e;
+}
+
+// Decodes up to `limit` instructions, stopping after one that ends the block.
+std::vector<GuestInsn> decodeBlock(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t start, size_t limit,
+                                   std::optional<std::string>& invalid) {
+    std::vector<GuestInsn> insns;
+    uint32_t at = start;
+    while (insns.size() < limit) {
+        uint8_t bytes[16];
+        const size_t got = fetch(at, bytes, sizeof bytes);
+        if (got == 0) {
+            if (insns.empty()) throw Error(Error::Kind::Guest, "instruction fetch from unmapped memory at " + hex32(at) +
+                                                                   " (a jump or return to an address with no code)");
+            break;
+        }
+        GuestInsn in;
+        if (!decoder.decode(bytes, got, at, in)) {
+            invalid = "invalid instruction bytes at " + hex32(at);
+            break;
+        }
+        insns.push_back(std::move(in));
+        if (endsBlock(insns.back())) break;
+        at = insns.back().next();
+    }
+    return insns;
+}
+
+}  // namespace
+
+TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t guest_address,
+                               uint64_t host_address) {
+    std::optional<std::string> invalid;
+    std::vector<GuestInsn> insns = decodeBlock(decoder, fetch, guest_address, kMaxBlockInstructions, invalid);
+    // Translate; when an instruction turns out to be unsupported, translate again with the
+    // block cut before it, so flag liveness sees the block as it will really end.
+    for (;;) {
+        TranslatedBlock block;
+        block.guest_start = guest_address;
+        block.host_start = host_address;
+        A64Emitter e(host_address);
+        TranslationContext t(e, block);
+        const std::vector<uint8_t> live_after = liveFlagsAfter(insns);
+
+        // Prologue: charge the block to the budget and leave before it when the budget cannot
+        // pay for all of it (tested with tbnz, not cmp: NZCV holds live guest flags), then
+        // count the block. The counts are filled in once the block is complete.
+        static const GuestInsn kNone{};
+        t.begin(kNone, 0);
+        e.subImm(Width::X, kBudget, kBudget, 0);
+        const size_t budget_site = e.size();
+        e.tbnz(kBudget, 63, e.here());
+        e.addImm(Width::X, kHostCount, kHostCount, 0);
+        e.addImm(Width::X, kBlockCount, kBlockCount, 1);
+        block.prologue_words = static_cast<uint32_t>(e.size());
+
+        size_t failed_at = insns.size();
+        for (size_t i = 0; i < insns.size(); ++i) {
+            const size_t first = e.size();
+            t.begin(insns[i], live_after[i]);
+            if (!translateOne(t)) {
+                failed_at = i;
+                break;
+            }
+            block.map.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(first), static_cast<uint32_t>(e.size() - first)});
+            block.flags_computed.push_back(t.computed());
+            block.flags_skipped.push_back(static_cast<uint8_t>(flagUse(insns[i]).sets & ~t.computed()));
+            if (t.ended()) break;
+        }
+        if (failed_at < insns.size()) {
+            const GuestInsn& bad = insns[failed_at];
+            invalid = "unsupported instruction " + bad.mnemonic + " at " + hex32(bad.address);
+            insns.resize(failed_at);
+            continue;  // again, without it (and without any half-emitted code of it)
+        }
+        block.insns = insns;
+        block.guest_end = insns.empty() ? guest_address : insns.back().next();
+        if (!t.ended()) {
+            // Cut short: by an unsupported or undecodable instruction, or by the length limit.
+            const size_t first = e.size();
+            t.begin(kNone, kAllFlags);
+            if (invalid) {
+                block.stop_message = invalid;
+                block.stop_address = block.guest_end;
+                t.exitWith(ExitReason::Unsupported, block.guest_end);
+            } else {
+                t.jumpTo(block.guest_end);
+            }
+            if (!block.map.empty()) block.map.back().arm64_count += static_cast<uint32_t>(e.size() - first);
+        }
+        block.body_words = static_cast<uint32_t>(e.size());
+        t.emitStubs();
+        e.patchBranch(budget_site, e.here());
+        {
+            // The budget stub: nothing of the block has run yet; give the charge back.
+            e.addImm(Width::X, kBudget, kBudget, static_cast<uint32_t>(block.insns.size()));
+            e.movImm32(kExitEip, guest_address);
+            e.movz(Width::X, kExitSite, 0);
+            e.movz(Width::W, kExitReason, static_cast<uint16_t>(ExitReason::Budget));
+            e.b(kExitAddress);
+        }
+        e.at(0) = one([&](A64Emitter& x) { x.subImm(Width::X, kBudget, kBudget, static_cast<uint32_t>(block.insns.size())); }).words()[0];
+        e.at(2) = one([&](A64Emitter& x) { x.addImm(Width::X, kHostCount, kHostCount, block.body_words); }).words()[0];
+        block.code = e.words();
+        return block;
+    }
+}
+
+// ---- TranslationContext ----
+
+void TranslationContext::begin(const GuestInsn& in, uint8_t live_after) {
+    insn_ = &in;
+    live_after_ = live_after;
+    computed_ = 0;
+    next_scratch_ = 0;
+    cached_operand_ = nullptr;
+}
+
+A64Reg TranslationContext::scratch() {
+    if (next_scratch_ >= kScratchCount) throw std::logic_error("dbt: out of scratch registers");
+    return kScratch[next_scratch_++];
+}
+
+A64Reg TranslationContext::constant(uint32_t value) {
+    if (value == 0) return kZr;
+    const A64Reg r = scratch();
+    e.movImm32(r, value);
+    return r;
+}
+
+A64Reg TranslationContext::address(const GuestOperand& m) {
+    // A read-modify-write instruction asks twice for the same operand: compute it once.
+    if (cached_operand_ == &m) return cached_address_;
+    A64Reg r;
+    if (m.base < 0 && m.index < 0) {
+        r = constant(m.disp);
+    } else {
+        if (m.index >= 0) {
+            r = scratch();
+            const auto shift = static_cast<uint8_t>(std::countr_zero(unsigned(m.scale ? m.scale : 1)));
+            if (m.base >= 0) e.addReg(Width::W, r, hostRegOf(m.base), hostRegOf(m.index), Shift::LSL, shift);
+            else e.lslImm(Width::W, r, hostRegOf(m.index), shift);
+        } else {
+            r = hostRegOf(m.base);
+        }
+        if (m.disp != 0) {
+            const A64Reg d = isScratch(r) ? r : scratch();  // never modify the guest register
+            if (m.disp < 0x1000) e.addImm(Width::W, d, r, m.disp);
+            else if (uint32_t(0u - m.disp) < 0x1000) e.subImm(Width::W, d, r, uint32_t(0u - m.disp));
+            else e.addReg(Width::W, d, r, constant(m.disp));
+            r = d;
+        }
+    }
+    cached_operand_ = &m;
+    cached_address_ = r;
+    return r;
+}
+
+A64Reg TranslationContext::readCopy(const GuestOperand& op) {
+    const A64Reg v = read(op);
+    if (isScratch(v)) return v;
+    const A64Reg copy = scratch();
+    e.movReg(Width::W, copy, v);
+    return copy;
+}
+
+void TranslationContext::exitFrom(size_t site, ExitReason reason, uint32_t eip) {
+    branchToStub({site, eip, reason, false, false});
+}
+
+A64Reg TranslationContext::parityOdd() {
+    const A64Reg p = scratch();
+    e.eorReg(Width::W, p, kPfSource, kPfSource, Shift::LSR, 4);
+    e.eorReg(Width::W, p, p, p, Shift::LSR, 2);
+    e.eorReg(Width::W, p, p, p, Shift::LSR, 1);
+    return p;
+}
+
+static MemSize memSize(uint8_t size) { return size == 1 ? MemSize::Byte : size == 2 ? MemSize::Half : MemSize::Word; }
+
+void TranslationContext::loadFrom(A64Reg dest, A64Reg addr, uint8_t size) { e.ldrRegUxtw(memSize(size), dest, kMemBase, addr); }
+void TranslationContext::storeTo(A64Reg value, A64Reg addr, uint8_t size) { e.strRegUxtw(memSize(size), value, kMemBase, addr); }
+
+A64Reg TranslationContext::read(const GuestOperand& op) {
+    switch (op.kind) {
+    case OpKind::Imm: return constant(op.imm);
+    case OpKind::Mem: {
+        const A64Reg addr = address(op);
+        const A64Reg r = scratch();
+        loadFrom(r, addr, op.size);
+        return r;
+    }
+    case OpKind::Reg:
+        if (op.size == 4) return hostRegOf(op.reg);
+        const A64Reg r = scratch();
+        e.ubfx(Width::W, r, hostRegOf(op.reg), op.high_byte ? 8 : 0, static_cast<uint8_t>(op.size * 8));
+        return r;
+    }
+    return kZr;
+}
+
+void TranslationContext::write(const GuestOperand& op, A64Reg value) {
+    if (op.kind == OpKind::Mem) return storeTo(value, address(op), op.size);
+    const A64Reg reg = hostRegOf(op.reg);
+    if (op.size == 4) {
+        if (value != reg) e.movReg(Width::W, reg, value);
+        return;
+    }
+    e.bfi(Width::W, reg, value, op.high_byte ? 8 : 0, static_cast<uint8_t>(op.size * 8));
+}
+
+void TranslationContext::keepParity(A64Reg result) {
+    if (!live(kPF)) return;
+    e.movReg(Width::W, kPfSource, result);
+    markComputed(kPF);
+}
+
+void TranslationContext::keepAuxCarry(A64Reg value) {
+    if (!live(kAF)) return;
+    e.movReg(Width::W, kAfSource, value);
+    markComputed(kAF);
+}
+
+void TranslationContext::clearAuxCarry() {
+    if (!live(kAF)) return;
+    e.movReg(Width::W, kAfSource, kZr);
+    markComputed(kAF);
+}
+
+void TranslationContext::flagsFrom(A64Reg result, uint8_t bits, A64Reg cf, A64Reg of) {
+    if (!live(kSF | kZF | kCF | kOF)) return;
+    if (bits < 32) {
+        const A64Reg s = scratch();
+        e.lslImm(Width::W, s, result, static_cast<uint8_t>(32 - bits));
+        e.subsImm(Width::W, kZr, s, 0);
+    } else {
+        e.subsImm(Width::W, kZr, result, 0);  // N, Z from the result; C=1 (CF=0), V=0
+    }
+    if ((cf != kZr && live(kCF)) || (of != kZr && live(kOF))) {
+        const A64Reg nzcv = scratch();
+        e.mrsNzcv(nzcv);
+        if (cf != kZr && live(kCF)) {
+            const A64Reg inverted = scratch();
+            e.eorImm(Width::W, inverted, cf, 1);
+            e.bfi(Width::X, nzcv, inverted, 29, 1);
+        }
+        if (of != kZr && live(kOF)) e.bfi(Width::X, nzcv, of, 28, 1);
+        e.msrNzcv(nzcv);
+    }
+    markComputed(liveAfter() & (kSF | kZF | kCF | kOF));
+}
+
+// ---- exits ----
+
+void TranslationContext::branchToStub(Stub stub) { stubs_.push_back(stub); }
+
+void TranslationContext::jumpTo(uint32_t target) {
+    const size_t site = e.size();
+    e.b(e.here());
+    branchToStub({site, target, ExitReason::Miss, true, false});
+    block_.chain_sites.push_back({static_cast<uint32_t>(site), target});
+    end();
+}
+
+void TranslationContext::jumpIf(X86Cond cc, uint32_t taken, uint32_t not_taken) {
+    size_t to_taken;
+    if (const auto c = hostCondition(cc)) {
+        to_taken = forwardBranch([&] { e.bCond(*c, e.here()); });
+    } else {
+        const A64Reg p = parityOdd();
+        to_taken = cc == X86Cond::P ? forwardBranch([&] { e.tbz(p, 0, e.here()); })
+                                    : forwardBranch([&] { e.tbnz(p, 0, e.here()); });
+    }
+    jumpTo(not_taken);
+    bind(to_taken);
+    jumpTo(taken);
+    shortcutLastSite(to_taken);
+}
+
+void TranslationContext::jumpIndirect(A64Reg target) {
+    if (target != kExitEip) e.movReg(Width::W, kExitEip, target);
+    // The lookup table (host_abi.h): entry (eip & 0xfff) holds {guest eip, host address}.
+    // Compared with sub + cbnz, not cmp: NZCV holds the guest's flags.
+    const A64Reg entry = scratch(), guest = scratch(), host = scratch();
+    e.ubfiz(Width::X, entry, kExitEip, 4, 12);
+    e.addReg(Width::X, entry, kLookupBase, entry);
+    e.ldpX(guest, host, entry, 0);
+    e.subReg(Width::X, guest, guest, kExitEip);
+    const size_t site = e.size();
+    e.cbnz(Width::X, guest, e.here());
+    branchToStub({site, 0, ExitReason::Miss, false, true});
+    e.br(host);
+    end();
+}
+
+void TranslationContext::exitWith(ExitReason reason, uint32_t eip) {
+    const size_t site = e.size();
+    e.b(e.here());
+    branchToStub({site, eip, reason, false, false});
+    end();
+}
+
+void TranslationContext::emitStubs() {
+    for (const Stub& s : stubs_) {
+        e.patchBranch(s.site, e.here());
+        if (!s.eip_in_register) e.movImm32(kExitEip, s.guest_eip);
+        if (s.chainable) e.adr(kExitSite, e.base() + s.site * 4);
+        else e.movz(Width::X, kExitSite, 0);
+        e.movz(Width::W, kExitReason, static_cast<uint16_t>(s.reason));
+        e.b(kExitAddress);
+    }
+    stubs_.clear();
+}
+
+}  // namespace vl::emu::dbt

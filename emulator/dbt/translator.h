@@ -1,0 +1,164 @@
+// The translator: one x86 block in, AArch64 code out (QEMU's translator loop in miniature).
+// translateBlock() decodes guest instructions up to a control transfer, runs the flag
+// liveness pass, and hands each instruction to its family's trans_* function (one file per
+// family: trans_data.cpp, trans_alu.cpp, trans_shift.cpp, trans_muldiv.cpp, trans_branch.cpp,
+// trans_system.cpp). The TranslationContext below is what those functions build code with:
+// operand access, flag helpers, and the block exits the runtime understands (host_abi.h).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/dbt/a64_emitter.h"
+#include "emulator/dbt/host_abi.h"
+#include "emulator/dbt/x86_condition.h"
+#include "emulator/dbt/x86_decoder.h"
+
+namespace vl::emu::dbt {
+
+inline constexpr size_t kMaxBlockInstructions = 64;
+
+struct InsnMapping {
+    uint32_t x86_index = 0;
+    uint32_t arm64_first = 0;  // word index in the block's code
+    uint32_t arm64_count = 0;
+};
+
+// A direct branch inside a block that the runtime may re-point at the target's translation.
+// A conditional branch that jumps to the site (the taken side of jcc or loop) is re-pointed
+// straight at the target too when in reach, saving a branch (and a Unicorn TB) per pass.
+struct ChainSite {
+    uint32_t word_index = 0;
+    uint32_t guest_target = 0;
+    int32_t shortcut_word = -1;
+};
+
+struct TranslatedBlock {
+    uint32_t guest_start = 0;
+    uint32_t guest_end = 0;                  // one past the last translated instruction
+    uint64_t host_start = 0;
+    std::vector<uint32_t> code;              // body, then the cold exit stubs
+    uint32_t body_words = 0;                 // what one execution is counted as
+    uint32_t prologue_words = 0;             // budget check and counters, before instruction 0
+    std::vector<GuestInsn> insns;            // the translated instructions
+    std::vector<InsnMapping> map;            // per instruction: its AArch64 words
+    std::vector<uint8_t> flags_computed;     // per instruction: FlagBits it produced
+    std::vector<uint8_t> flags_skipped;      // per instruction: FlagBits it could set but were dead
+    std::vector<ChainSite> chain_sites;
+    // Set when the block ends at an instruction the translator cannot run: reaching it stops
+    // the run with this message ("unsupported instruction cpuid at 0x00401000").
+    std::optional<std::string> stop_message;
+    uint32_t stop_address = 0;
+};
+
+// Reads guest code: returns how many of `want` bytes at `address` could be read.
+using CodeFetch = std::function<size_t(uint32_t address, uint8_t* out, size_t want)>;
+
+// Throws vl::Error(Guest) when not even the first instruction can be fetched.
+TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t guest_address,
+                               uint64_t host_address);
+
+class TranslationContext {
+public:
+    TranslationContext(A64Emitter& emitter, TranslatedBlock& block) : e(emitter), block_(block) {}
+
+    A64Emitter& e;
+
+    // The instruction being translated and the flags that are live after it.
+    const GuestInsn& insn() const { return *insn_; }
+    uint8_t liveAfter() const { return live_after_; }
+    bool live(uint8_t flags) const { return (live_after_ & flags) != 0; }
+    void begin(const GuestInsn& in, uint8_t live_after);
+    uint8_t computed() const { return computed_; }
+    void markComputed(uint8_t flags) { computed_ |= flags; }
+
+    // A fresh scratch register (host_abi.h's kScratch), released when the next instruction begins.
+    A64Reg scratch();
+
+    // ---- operands ----
+    // A register that holds the guest address of a memory operand.
+    A64Reg address(const GuestOperand& mem);
+    // The operand's value zero-extended to 32 bits; for a 32-bit register operand this is
+    // the guest register itself (do not modify it).
+    A64Reg read(const GuestOperand& op);
+    // Writes the low op.size bytes of `value` to the operand (merging into 8/16-bit registers).
+    void write(const GuestOperand& op, A64Reg value);
+    // read(), but always into a scratch register (a value that must survive register writes).
+    A64Reg readCopy(const GuestOperand& op);
+    // Loads/stores `size` bytes at guest address `addr` (a w register).
+    void loadFrom(A64Reg dest, A64Reg addr, uint8_t size);
+    void storeTo(A64Reg value, A64Reg addr, uint8_t size);
+    A64Reg constant(uint32_t value);
+    static bool isReg32(const GuestOperand& op) { return op.kind == OpKind::Reg && op.size == 4; }
+
+    // ---- flags (host_abi.h: NZCV = SF, ZF, !CF, OF; PF from w16, AF from w17) ----
+    // Records the lazy PF/AF sources where live: result (zero-extended), and a ^ b for AF
+    // (`af_operands` must be computed before the destination is overwritten; see trans_alu).
+    void keepParity(A64Reg result);
+    void keepAuxCarry(A64Reg a_xor_b_xor_result);
+    void clearAuxCarry();
+    // NZCV from a result with explicit CF and OF bits (registers holding 0/1, or kZr for 0):
+    // for shifts and multiplies, whose flags no single AArch64 instruction produces.
+    void flagsFrom(A64Reg result, uint8_t bits, A64Reg cf, A64Reg of);
+
+    // ---- control flow: every path out of the block goes through one of these ----
+    void jumpTo(uint32_t guest_target);                 // chainable direct branch
+    void jumpIf(X86Cond cc, uint32_t taken, uint32_t not_taken);
+    void jumpIndirect(A64Reg target);                   // w register with the guest address
+    void exitWith(ExitReason reason, uint32_t guest_eip);
+    // Points the already emitted branch at word `site` (b.cond/cbz/cbnz/tbz/tbnz) at an exit.
+    void exitFrom(size_t site, ExitReason reason, uint32_t guest_eip);
+    // Bit 0 of the returned scratch register is set when the lazy PF source has odd parity
+    // (that is, when x86's PF is 0): the low byte of w16 folded with three eor.
+    A64Reg parityOdd();
+    // Emits `branch to label` now and binds it later: returns the word index.
+    size_t forwardBranch(const std::function<void()>& emit_placeholder) {
+        const size_t at = e.size();
+        emit_placeholder();
+        return at;
+    }
+    void bind(size_t word_index) { e.patchBranch(word_index, e.here()); }
+    // Marks the conditional branch at `word_index` (bound to the last jumpTo's site) as one
+    // the runtime may point straight at that site's target when it chains it.
+    void shortcutLastSite(size_t word_index) { block_.chain_sites.back().shortcut_word = static_cast<int32_t>(word_index); }
+    bool ended() const { return ended_; }
+    void end() { ended_ = true; }
+
+    // Emits the cold stubs the block's exits branch to (after the body).
+    void emitStubs();
+
+private:
+    struct Stub {
+        size_t site = 0;            // word index of the branch to point at the stub
+        uint32_t guest_eip = 0;
+        ExitReason reason = ExitReason::Miss;
+        bool chainable = false;     // pass the site so the runtime can patch it
+        bool eip_in_register = false;  // indirect miss: w20 already holds the target
+    };
+    void branchToStub(Stub stub);
+
+    TranslatedBlock& block_;
+    const GuestInsn* insn_ = nullptr;
+    uint8_t live_after_ = 0;
+    uint8_t computed_ = 0;
+    size_t next_scratch_ = 0;
+    bool ended_ = false;
+    std::vector<Stub> stubs_;
+    const GuestOperand* cached_operand_ = nullptr;
+    A64Reg cached_address_ = 0;
+};
+
+// The instruction families. Each returns false when it does not cover the instruction
+// (the block then ends with an "unsupported instruction" exit before it).
+bool transData(TranslationContext& t);     // mov, movzx, movsx, lea, xchg, push, pop, nop
+bool transAlu(TranslationContext& t);      // add, sub, cmp, and, or, xor, test, inc, dec, neg, not
+bool transShift(TranslationContext& t);    // shl, shr, sar
+bool transMulDiv(TranslationContext& t);   // mul, imul, div
+bool transBranch(TranslationContext& t);   // jmp, jcc, call, ret, loop, setcc, cmovcc
+bool transSystem(TranslationContext& t);   // int 0x80, rep movsb/stosb
+
+}  // namespace vl::emu::dbt

@@ -1,0 +1,58 @@
+// The front end: IA-32 machine code to GuestInsn records the translator can act on without
+// knowing Capstone (Capstone x86 detail mode does the decoding). Registers are reduced to the
+// x86 register number plus a part (low byte, high byte, word, dword), memory operands to
+// base + index * scale + displacement, as the translator's address arithmetic needs them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vl::emu::dbt {
+
+enum class OpKind : uint8_t { Reg, Imm, Mem };
+
+struct GuestOperand {
+    OpKind kind = OpKind::Reg;
+    uint8_t size = 4;          // bytes: 1, 2 or 4
+    // Reg: x86 register number (eax=0 ... edi=7); high_byte for ah/ch/dh/bh.
+    uint8_t reg = 0;
+    bool high_byte = false;
+    // Imm: the value, already truncated to `size` and zero-extended.
+    uint32_t imm = 0;
+    // Mem: base and index are register numbers or -1; segment overrides are refused earlier.
+    int8_t base = -1;
+    int8_t index = -1;
+    uint8_t scale = 1;
+    uint32_t disp = 0;
+};
+
+struct GuestInsn {
+    uint32_t address = 0;
+    uint8_t length = 0;
+    unsigned id = 0;                    // Capstone's X86_INS_*
+    std::string mnemonic, op_text;      // for listings and error messages
+    uint8_t rep = 0;                    // 0xF3 (rep/repe), 0xF2 (repne) or 0
+    bool unsupported_prefix = false;    // segment override, lock, address-size: not covered yet
+    std::vector<GuestOperand> ops;
+
+    uint32_t next() const { return address + length; }
+    std::string text() const { return op_text.empty() ? mnemonic : mnemonic + " " + op_text; }
+};
+
+class X86Decoder {
+public:
+    X86Decoder();
+    ~X86Decoder();
+    X86Decoder(const X86Decoder&) = delete;
+    X86Decoder& operator=(const X86Decoder&) = delete;
+
+    // One instruction from `bytes` (up to 15 are looked at); false when they do not decode.
+    bool decode(const uint8_t* bytes, size_t size, uint32_t address, GuestInsn& out) const;
+
+private:
+    size_t handle_ = 0;
+    void* insn_ = nullptr;  // a cs_insn reused for every decode
+};
+
+}  // namespace vl::emu::dbt
