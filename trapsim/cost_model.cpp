@@ -8,6 +8,13 @@ std::vector<CostModel::Parameter> CostModel::parameters() const {
          "modelling choice: an idealised CPU retiring one instruction per cycle"},
         {"trap_round_trip_cycles", trap_round_trip_cycles,
          "about 2,000 cycles direct cost per VM exit, Xeon X5570 under KVM (SplitX, IBM/Technion)"},
+        {"vm_exit_cycles", vm_exit_cycles,
+         "about 2,000 cycles direct cost per VM exit, Xeon X5570 under KVM (SplitX, IBM/Technion)"},
+        {"bt_callout_cycles", bt_callout_cycles,
+         "modelling choice: of the order of a system call (~100 cycles); BT callouts need no fault or mode switch "
+         "(Adams & Agesen, ASPLOS 2006)"},
+        {"bt_translation_cycles_per_instruction", bt_translation_cycles_per_instruction,
+         "modelling choice: decode, classify and emit one guest instruction, once"},
     };
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "trapsim/monitor_mode.h"
+
 namespace vl::vm {
 
 struct CostModel {
@@ -19,8 +21,32 @@ struct CostModel {
     // iret is of the same order; indirect costs (cache and TLB pollution) are left out.
     uint64_t trap_round_trip_cycles = 2000;
 
+    // One VM exit plus the VM entry back: the same SplitX measurement (Nehalem, KVM).
+    uint64_t vm_exit_cycles = 2000;
+    // One binary-translation callout: a call from the translation cache into monitor code in
+    // the same address space and ring, with no fault and no mode switch. A modelling choice of
+    // the order of a system call (about 100 cycles, measured inside QEMU/KVM; FACTS.md); Adams
+    // and Agesen (ASPLOS 2006) found such callouts cheap enough that VMware's translator beat
+    // first-generation VT-x on kernel-intensive work.
+    uint64_t bt_callout_cycles = 100;
+    // Translating one guest instruction into the translation cache, paid once per instruction.
+    // A modelling choice (decode, classify, emit: a few hundred host instructions).
+    uint64_t bt_translation_cycles_per_instruction = 300;
+
     uint64_t cycles(uint64_t guest_instructions, uint64_t vmm_entries) const {
         return guest_instructions * cycles_per_instruction + vmm_entries * trap_round_trip_cycles;
+    }
+    // vmm_entries are traps (trap), callouts and injected events (bt), or exits (hw).
+    uint64_t modeledCycles(MonitorMode mode, uint64_t guest_instructions, uint64_t vmm_entries,
+                           uint64_t translated_instructions) const {
+        const uint64_t work = guest_instructions * cycles_per_instruction;
+        switch (mode) {
+        case MonitorMode::Trap: return work + vmm_entries * trap_round_trip_cycles;
+        case MonitorMode::BinaryTranslation:
+            return work + vmm_entries * bt_callout_cycles + translated_instructions * bt_translation_cycles_per_instruction;
+        case MonitorMode::HardwareAssisted: return work + vmm_entries * vm_exit_cycles;
+        }
+        return work;
     }
 
     struct Parameter {

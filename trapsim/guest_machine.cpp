@@ -12,13 +12,13 @@ namespace {
 
 // Flat 4 GiB descriptors with the accessed bit preset, so the CPU never writes to the GDT
 // (which lives in read-only monitor memory once the guest runs).
-constexpr uint64_t kGdt[] = {
-    0,                       // null
-    0x00CF9B000000FFFFull,   // 0x08 ring-0 code
-    0x00CF93000000FFFFull,   // 0x10 ring-0 data
-    0x00CFBB000000FFFFull,   // 0x18 ring-1 code (DPL 1)
-    0x00CFB3000000FFFFull,   // 0x20 ring-1 data (DPL 1)
-};
+constexpr uint64_t kMonitorCode = 0x00CF9B000000FFFFull;  // ring-0 code
+constexpr uint64_t kMonitorData = 0x00CF93000000FFFFull;  // ring-0 data
+constexpr uint64_t kBootCode = 0x00CFBB000000FFFFull;     // ring-1 code (DPL 1)
+constexpr uint64_t kBootData = 0x00CFB3000000FFFFull;     // ring-1 data (DPL 1)
+constexpr uint64_t kDescriptorS = 1ull << 44;             // code or data (not a system descriptor)
+constexpr uint64_t kDescriptorAccessed = 1ull << 40;
+constexpr int kDplShift = 45;
 
 void check(uc_err err, const std::string& what) {
     if (err != UC_ERR_OK) throwUnicorn(what, err);
@@ -34,6 +34,15 @@ int ucRegFor(int capstone_reg) {
     case X86_REG_EDI: return UC_X86_REG_EDI;
     case X86_REG_EBP: return UC_X86_REG_EBP;
     case X86_REG_ESP: return UC_X86_REG_ESP;
+    // 16-bit forms (mov ss, ax): the caller uses the low half.
+    case X86_REG_AX: return UC_X86_REG_EAX;
+    case X86_REG_BX: return UC_X86_REG_EBX;
+    case X86_REG_CX: return UC_X86_REG_ECX;
+    case X86_REG_DX: return UC_X86_REG_EDX;
+    case X86_REG_SI: return UC_X86_REG_ESI;
+    case X86_REG_DI: return UC_X86_REG_EDI;
+    case X86_REG_BP: return UC_X86_REG_EBP;
+    case X86_REG_SP: return UC_X86_REG_ESP;
     default: throw Error(Error::Kind::Guest, "instruction uses a register the monitor cannot emulate");
     }
 }
@@ -53,11 +62,20 @@ GuestMachine::GuestMachine() {
     check(uc_mem_map(uc_, layout::kRamFirstMapped, layout::kRamEnd - layout::kRamFirstMapped, UC_PROT_ALL),
           "map guest RAM");
     check(uc_mem_map(uc_, layout::kMonitorBase, layout::kMonitorSize, UC_PROT_ALL), "map monitor region");
-    check(uc_mem_write(uc_, layout::kGdtAddress, kGdt, sizeof kGdt), "write GDT");
+    uint64_t gdt[layout::kGdtEntries] = {};
+    gdt[layout::kMonitorCodeSelector >> 3] = kMonitorCode;
+    gdt[layout::kMonitorDataSelector >> 3] = kMonitorData;
+    gdt[layout::kGuestCodeSelector >> 3] = kBootCode;
+    gdt[layout::kGuestDataSelector >> 3] = kBootData;
+    check(uc_mem_write(uc_, layout::kGdtAddress, gdt, sizeof gdt), "write GDT");
     uc_x86_mmr gdtr{};
     gdtr.base = layout::kGdtAddress;
-    gdtr.limit = sizeof kGdt - 1;
+    gdtr.limit = sizeof gdt - 1;
     check(uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr), "load GDTR");
+    uc_x86_mmr idtr{};
+    idtr.base = layout::kIdtAddress;
+    idtr.limit = layout::kIdtLimit;
+    check(uc_reg_write(uc_, UC_X86_REG_IDTR, &idtr), "load IDTR");
     // The monitor's own ring-0 state, from which the trampoline irets into the guest.
     setReg(UC_X86_REG_CS, layout::kMonitorCodeSelector);
     setReg(UC_X86_REG_SS, layout::kMonitorDataSelector);
@@ -77,27 +95,37 @@ void GuestMachine::load(const GuestImage& image) {
     check(uc_mem_write(uc_, layout::kBootInfoAddress, info, sizeof info), "write boot information");
 }
 
-void GuestMachine::enter(const GuestImage& image) {
-    // The frame iret pops when it returns to an outer ring: EIP, CS, EFLAGS, ESP, SS.
+void GuestMachine::enter(const GuestImage& image, int ring) {
+    const uint32_t code_selector = ring == 0 ? layout::kMonitorCodeSelector : layout::kGuestCodeSelector;
+    const uint32_t data_selector = ring == 0 ? layout::kMonitorDataSelector : layout::kGuestDataSelector;
+    // The frame iret pops: EIP, CS, EFLAGS, and ESP, SS when it returns to an outer ring.
     std::vector<uint8_t> code;
-    code.insert(code.end(), {0x6A, layout::kGuestDataSelector});  // push ss
-    code.push_back(0x68);                                          // push esp
-    put32(code, layout::kInitialStack);
-    code.push_back(0x68);                                          // push eflags
+    if (ring != 0) {
+        code.push_back(0x68);  // push ss (imm32: imm8 would sign-extend)
+        put32(code, data_selector);
+        code.push_back(0x68);  // push esp
+        put32(code, layout::kInitialStack);
+    }
+    code.push_back(0x68);      // push eflags
     put32(code, layout::kGuestEflags);
-    code.insert(code.end(), {0x6A, layout::kGuestCodeSelector});  // push cs
-    code.push_back(0x68);                                          // push eip
+    code.push_back(0x68);      // push cs
+    put32(code, code_selector);
+    code.push_back(0x68);      // push eip
     put32(code, image.entry);
-    code.push_back(0xCF);                                          // iret
+    code.push_back(0xCF);      // iret
     check(uc_mem_write(uc_, layout::kTrampolineAddress, code.data(), code.size()), "write entry trampoline");
 
     // Multiboot 1 §3.2 machine state: EAX holds the loader magic, EBX the information address.
     setReg(UC_X86_REG_EAX, image.multiboot ? GuestImage::kMultibootBootloaderMagic : 0);
     setReg(UC_X86_REG_EBX, image.multiboot ? layout::kBootInfoAddress : 0);
     check(uc_emu_start(uc_, layout::kTrampolineAddress, image.entry, 0, 0), "run entry trampoline");
-    for (int seg : {UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS}) setReg(seg, layout::kGuestDataSelector);
-    if (realCpl() != layout::kGuestRing || eip() != image.entry)
-        throw Error(Error::Kind::System, "entry trampoline did not reach the guest at ring 1");
+    if (ring == 0) {
+        setReg(UC_X86_REG_SS, data_selector);
+        setReg(UC_X86_REG_ESP, layout::kInitialStack);
+    }
+    for (int seg : {UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS}) setReg(seg, data_selector);
+    if (realCpl() != ring || eip() != image.entry)
+        throw Error(Error::Kind::System, "entry trampoline did not reach the guest at ring " + std::to_string(ring));
 
     check(uc_mem_protect(uc_, layout::kMonitorBase, layout::kMonitorSize, UC_PROT_READ), "protect monitor region");
     check(uc_context_alloc(uc_, &clean_), "uc_context_alloc");
@@ -118,20 +146,57 @@ std::vector<uint8_t> GuestMachine::read(uint32_t address, size_t max) const {
     return out;
 }
 
+bool GuestMachine::installGuestGdt(const std::vector<uint64_t>& descriptors) {
+    if (descriptors.size() > static_cast<size_t>(layout::kGuestGdtEntries)) return false;
+    uint64_t shadow[layout::kGuestGdtEntries] = {};
+    for (size_t i = 1; i < descriptors.size(); ++i) {
+        uint64_t d = descriptors[i];
+        if (!(d & kDescriptorS)) continue;
+        const int dpl = static_cast<int>((d >> kDplShift) & 3);
+        if (dpl < layout::kGuestRing) d = (d & ~(3ull << kDplShift)) | (uint64_t{layout::kGuestRing} << kDplShift);
+        shadow[i] = d | kDescriptorAccessed;
+    }
+    // uc_mem_write ignores the region's read-only protection, which binds only the guest.
+    return uc_mem_write(uc_, layout::kGdtAddress, shadow, sizeof shadow) == UC_ERR_OK;
+}
+
+bool GuestMachine::writeGuest(uint32_t address, const void* data, size_t size) {
+    if (address < layout::kRamFirstMapped || address >= layout::kRamEnd || layout::kRamEnd - address < size) return false;
+    return uc_mem_write(uc_, address, data, size) == UC_ERR_OK;
+}
+
+bool GuestMachine::readGuest(uint32_t address, void* data, size_t size) const {
+    if (address < layout::kRamFirstMapped || address >= layout::kRamEnd || layout::kRamEnd - address < size) return false;
+    return uc_mem_read(uc_, address, data, size) == UC_ERR_OK;
+}
+
 void GuestMachine::clearStaleException() {
+    // SS before CS and the data segments: the guest may have loaded its own selectors (from
+    // its ring-compressed GDT), and the restored context holds the boot ones.
     static constexpr int kCarried32[] = {
         UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_ESI, UC_X86_REG_EDI,
-        UC_X86_REG_EBP, UC_X86_REG_ESP, UC_X86_REG_EIP, UC_X86_REG_EFLAGS, UC_X86_REG_DS, UC_X86_REG_ES,
+        UC_X86_REG_EBP, UC_X86_REG_ESP, UC_X86_REG_EIP, UC_X86_REG_EFLAGS, UC_X86_REG_SS, UC_X86_REG_CS,
+        UC_X86_REG_DS, UC_X86_REG_ES,
         UC_X86_REG_FS,  UC_X86_REG_GS,  UC_X86_REG_FPCW, UC_X86_REG_FPSW, UC_X86_REG_FPTAG, UC_X86_REG_MXCSR};
     static constexpr int kCarriedWide[] = {
         UC_X86_REG_FP0,  UC_X86_REG_FP1,  UC_X86_REG_FP2,  UC_X86_REG_FP3,  UC_X86_REG_FP4,  UC_X86_REG_FP5,
         UC_X86_REG_FP6,  UC_X86_REG_FP7,  UC_X86_REG_XMM0, UC_X86_REG_XMM1, UC_X86_REG_XMM2, UC_X86_REG_XMM3,
         UC_X86_REG_XMM4, UC_X86_REG_XMM5, UC_X86_REG_XMM6, UC_X86_REG_XMM7};
+    // A guest at ring 0 (the hw monitor) owns its descriptor tables and CR0 too: they go first,
+    // since the segment loads below look their selectors up in the GDT.
+    static constexpr int kCarriedTables[] = {UC_X86_REG_GDTR, UC_X86_REG_IDTR};
+    static constexpr int kCarriedControl[] = {UC_X86_REG_CR0, UC_X86_REG_CR3, UC_X86_REG_CR4};
     uint32_t narrow[std::size(kCarried32)] = {};
     uint8_t wide[std::size(kCarriedWide)][16] = {};
+    uc_x86_mmr tables[std::size(kCarriedTables)] = {};
+    uint64_t control[std::size(kCarriedControl)] = {};
     for (size_t i = 0; i < std::size(kCarried32); ++i) uc_reg_read(uc_, kCarried32[i], &narrow[i]);
     for (size_t i = 0; i < std::size(kCarriedWide); ++i) uc_reg_read(uc_, kCarriedWide[i], wide[i]);
+    for (size_t i = 0; i < std::size(kCarriedTables); ++i) uc_reg_read(uc_, kCarriedTables[i], &tables[i]);
+    for (size_t i = 0; i < std::size(kCarriedControl); ++i) uc_reg_read(uc_, kCarriedControl[i], &control[i]);
     check(uc_context_restore(uc_, clean_), "uc_context_restore");
+    for (size_t i = 0; i < std::size(kCarriedTables); ++i) uc_reg_write(uc_, kCarriedTables[i], &tables[i]);
+    for (size_t i = 0; i < std::size(kCarriedControl); ++i) uc_reg_write(uc_, kCarriedControl[i], &control[i]);
     for (size_t i = 0; i < std::size(kCarried32); ++i) uc_reg_write(uc_, kCarried32[i], &narrow[i]);
     for (size_t i = 0; i < std::size(kCarriedWide); ++i) uc_reg_write(uc_, kCarriedWide[i], wide[i]);
 }

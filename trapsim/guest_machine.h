@@ -29,14 +29,24 @@ constexpr uint32_t kBootInfoSize = 12;              // flags, mem_lower, mem_upp
 constexpr uint32_t kInitialStack = kRamEnd;         // ESP at entry (a kernel sets its own)
 constexpr uint32_t kMonitorBase = 0xFFFF0000;       // GDT and trampoline; read-only to the guest
 constexpr uint32_t kMonitorSize = 0x10000;
+// The real GDT: 32 entries. The guest's own descriptors (after its lgdt) are copied into
+// entries 0-27, ring-compressed; the top four are the monitor's, as Xen reserves the top of
+// every guest GDT for itself.
 constexpr uint32_t kGdtAddress = kMonitorBase;
+constexpr int kGdtEntries = 32;
+constexpr int kGuestGdtEntries = 28;
+// The real IDT the CPU's IDTR points at. Unicorn hands every exception and interrupt to the
+// monitor's hook instead of delivering it, so this table stays empty; it exists so that `sidt`
+// shows what it shows on a real monitor: the monitor's table, not the guest's.
+constexpr uint32_t kIdtAddress = kMonitorBase + 0x800;
+constexpr uint32_t kIdtLimit = 0x7FF;
 constexpr uint32_t kTrampolineAddress = kMonitorBase + 0x1000;
 constexpr uint32_t kMonitorStackTop = kMonitorBase + 0x8000;
 constexpr int kGuestRing = 1;
-constexpr uint16_t kMonitorCodeSelector = 0x08;     // GDT entry 1, ring 0
-constexpr uint16_t kMonitorDataSelector = 0x10;     // GDT entry 2, ring 0
-constexpr uint16_t kGuestCodeSelector = 0x18 | kGuestRing;  // GDT entry 3, DPL 1
-constexpr uint16_t kGuestDataSelector = 0x20 | kGuestRing;  // GDT entry 4, DPL 1
+constexpr uint16_t kMonitorCodeSelector = 0xE0;     // GDT entry 28, ring 0
+constexpr uint16_t kMonitorDataSelector = 0xE8;     // GDT entry 29, ring 0
+constexpr uint16_t kGuestCodeSelector = 0xF0 | kGuestRing;  // GDT entry 30, DPL 1: the boot code segment
+constexpr uint16_t kGuestDataSelector = 0xF8 | kGuestRing;  // GDT entry 31, DPL 1: the boot data segment
 constexpr uint32_t kGuestEflags = 0x202;            // real IF=1, IOPL=0: the guest cannot mask the host
 }  // namespace layout
 
@@ -60,9 +70,11 @@ public:
 
     // Copies the image into RAM and writes the Multiboot information structure.
     void load(const GuestImage& image);
-    // Runs the iret trampoline at ring 0 and stops at `entry`, now at ring 1; then makes the
+    // Runs the iret trampoline at ring 0 and stops at `entry`, now at `ring` (1 for the trap and
+    // bt monitors; 0 for the hw monitor, whose guest runs at ring 0 of non-root operation, on the
+    // flat ring-0 boot segments kMonitorCodeSelector/kMonitorDataSelector); then makes the
     // monitor region read-only and remembers this state as the clean context.
-    void enter(const GuestImage& image);
+    void enter(const GuestImage& image, int ring = layout::kGuestRing);
 
     uint32_t reg(int uc_reg) const;
     void setReg(int uc_reg, uint32_t value);
@@ -78,6 +90,16 @@ public:
     // (upstream issue #1883). Restoring the context saved at guest entry resets that state;
     // the guest's registers (general, flags, data segments, x87 and SSE) are carried across.
     void clearStaleException();
+
+    // Ring compression of the guest's GDT: copies its code and data descriptors into the real
+    // GDT's guest entries with DPL 0 raised to the guest's real ring (system descriptors are
+    // dropped: this machine has no task switching). Returns false when the table is larger
+    // than the guest entries.
+    bool installGuestGdt(const std::vector<uint64_t>& descriptors);
+
+    // Writes to guest memory as the CPU would; false where it is not mapped guest RAM.
+    bool writeGuest(uint32_t address, const void* data, size_t size);
+    bool readGuest(uint32_t address, void* data, size_t size) const;
 
     uint32_t get(int capstone_reg) const override;
     void set(int capstone_reg, uint32_t value) override;

@@ -16,15 +16,30 @@ bool isControlRegister(unsigned reg) { return reg >= X86_REG_CR0 && reg <= X86_R
 // can be executed only at CPL 0", Vol. 3 §5.9) and Robin & Irvine's seventeen sensitive,
 // unprivileged instructions (push/pop/call/jmp/int/ret/mov of segment registers count only in
 // their segment forms, which this slice does not need to tell apart).
+std::optional<MemoryOperand> memoryOperand(const cs_insn& ci) {
+    const cs_x86& x = ci.detail->x86;
+    if (x.op_count != 1 || x.operands[0].type != X86_OP_MEM) return std::nullopt;
+    const x86_op_mem& m = x.operands[0].mem;
+    return MemoryOperand{static_cast<int>(m.base), static_cast<int>(m.index), m.scale, static_cast<int32_t>(m.disp)};
+}
+
 void classify(const cs_insn& ci, DecodedInstruction& out) {
     auto privileged = [&](PrivilegedOp op) {
         out.sensitivity = Sensitivity::Privileged;
         out.op = op;
     };
+    auto sensitive = [&](PrivilegedOp op) {
+        out.sensitivity = Sensitivity::SensitiveUnprivileged;
+        out.op = op;
+    };
+    for (uint8_t i = 0; i < ci.detail->groups_count; ++i) {
+        const uint8_t g = ci.detail->groups[i];
+        if (g == X86_GRP_JUMP || g == X86_GRP_CALL || g == X86_GRP_RET || g == X86_GRP_INT || g == X86_GRP_IRET)
+            out.ends_block = true;
+    }
     switch (ci.id) {
     case X86_INS_CLI: return privileged(PrivilegedOp::Cli);
     case X86_INS_STI: return privileged(PrivilegedOp::Sti);
-    case X86_INS_HLT: return privileged(PrivilegedOp::Hlt);
     case X86_INS_IN:
     case X86_INS_INSB:
     case X86_INS_INSW:
@@ -47,6 +62,15 @@ void classify(const cs_insn& ci, DecodedInstruction& out) {
                 out.general_register = static_cast<int>(dst);
                 return privileged(PrivilegedOp::MovFromCr);
             }
+            if (src == X86_REG_CS) {
+                out.general_register = static_cast<int>(dst);
+                return sensitive(PrivilegedOp::MovFromCs);  // reveals the real CPL in its RPL
+            }
+            if (dst == X86_REG_SS) {
+                out.general_register = static_cast<int>(src);
+                out.op = PrivilegedOp::MovToSs;  // innocuous on bare metal; see faultsAt
+                return;
+            }
             if ((dst >= X86_REG_DR0 && dst <= X86_REG_DR15) || (src >= X86_REG_DR0 && src <= X86_REG_DR15))
                 return privileged(PrivilegedOp::Other);
         }
@@ -54,25 +78,43 @@ void classify(const cs_insn& ci, DecodedInstruction& out) {
     }
     case X86_INS_LGDT:
     case X86_INS_LIDT:
+        out.memory = memoryOperand(ci);
+        return privileged(ci.id == X86_INS_LGDT ? PrivilegedOp::Lgdt : PrivilegedOp::Lidt);
+    case X86_INS_HLT: out.ends_block = true; return privileged(PrivilegedOp::Hlt);
+    case X86_INS_CPUID: out.op = PrivilegedOp::Cpuid; return;  // innocuous at any ring, but VT-x always exits
+    case X86_INS_RDTSC: out.op = PrivilegedOp::Rdtsc; return;  // allowed at ring 3 unless CR4.TSD
+    case X86_INS_RDMSR: return privileged(PrivilegedOp::Rdmsr);
+    case X86_INS_WRMSR: return privileged(PrivilegedOp::Wrmsr);
+    case X86_INS_INVLPG: return privileged(PrivilegedOp::Invlpg);
+    case X86_INS_VMCALL: out.op = PrivilegedOp::Vmcall; return;
+    case X86_INS_IRET:
+    case X86_INS_IRETD:
+        out.sensitivity = Sensitivity::SensitiveUnprivileged;  // restores IF only at CPL <= IOPL
+        out.op = PrivilegedOp::Iret;
+        return;
     case X86_INS_LLDT:
     case X86_INS_LTR:
     case X86_INS_LMSW:
     case X86_INS_CLTS:
     case X86_INS_INVD:
     case X86_INS_WBINVD:
-    case X86_INS_INVLPG:
-    case X86_INS_RDMSR:
-    case X86_INS_WRMSR:
     case X86_INS_RDPMC:
         return privileged(PrivilegedOp::Other);
-    case X86_INS_POPF:
-    case X86_INS_POPFD:
+    case X86_INS_POPF:   // popfw (16-bit) is left alone: a 32-bit kernel does not use it
+    case X86_INS_POPFD: return sensitive(ci.id == X86_INS_POPFD ? PrivilegedOp::Popf : PrivilegedOp::None);
     case X86_INS_PUSHF:
-    case X86_INS_PUSHFD:
+    case X86_INS_PUSHFD: return sensitive(ci.id == X86_INS_PUSHFD ? PrivilegedOp::Pushf : PrivilegedOp::None);
     case X86_INS_SGDT:
     case X86_INS_SIDT:
+        out.memory = memoryOperand(ci);
+        return sensitive(ci.id == X86_INS_SGDT ? PrivilegedOp::Sgdt : PrivilegedOp::Sidt);
+    case X86_INS_SMSW: {
+        const cs_x86& x = ci.detail->x86;
+        if (x.op_count == 1 && x.operands[0].type == X86_OP_REG) out.general_register = static_cast<int>(x.operands[0].reg);
+        out.memory = memoryOperand(ci);
+        return sensitive(PrivilegedOp::Smsw);
+    }
     case X86_INS_SLDT:
-    case X86_INS_SMSW:
     case X86_INS_STR:
     case X86_INS_LAR:
     case X86_INS_LSL:
@@ -96,6 +138,22 @@ std::string opName(PrivilegedOp op) {
     case PrivilegedOp::Out: return "out";
     case PrivilegedOp::MovToCr:
     case PrivilegedOp::MovFromCr: return "mov_cr";
+    case PrivilegedOp::Lgdt: return "lgdt";
+    case PrivilegedOp::Lidt: return "lidt";
+    case PrivilegedOp::Iret: return "iret";
+    case PrivilegedOp::MovToSs: return "mov_ss";
+    case PrivilegedOp::Pushf: return "pushf";
+    case PrivilegedOp::Popf: return "popf";
+    case PrivilegedOp::Sgdt: return "sgdt";
+    case PrivilegedOp::Sidt: return "sidt";
+    case PrivilegedOp::Smsw: return "smsw";
+    case PrivilegedOp::MovFromCs: return "mov_cs";
+    case PrivilegedOp::Cpuid: return "cpuid";
+    case PrivilegedOp::Rdtsc: return "rdtsc";
+    case PrivilegedOp::Rdmsr: return "rdmsr";
+    case PrivilegedOp::Wrmsr: return "wrmsr";
+    case PrivilegedOp::Invlpg: return "invlpg";
+    case PrivilegedOp::Vmcall: return "vmcall";
     case PrivilegedOp::Other: return "other";
     }
     return "none";
@@ -136,6 +194,17 @@ bool faultsAt(const DecodedInstruction& insn, int cpl, int iopl) {
     case PrivilegedOp::Sti:
     case PrivilegedOp::In:
     case PrivilegedOp::Out: return cpl > iopl;
+    case PrivilegedOp::Iret:
+    case PrivilegedOp::MovToSs:
+    case PrivilegedOp::Pushf:
+    case PrivilegedOp::Popf:
+    case PrivilegedOp::Sgdt:
+    case PrivilegedOp::Sidt:
+    case PrivilegedOp::Smsw:
+    case PrivilegedOp::MovFromCs:
+    case PrivilegedOp::Cpuid:
+    case PrivilegedOp::Rdtsc:
+    case PrivilegedOp::Vmcall: return false;  // (vmcall outside VMX operation is #UD, reflected as such)
     default: return cpl > 0;
     }
 }

@@ -15,12 +15,32 @@ namespace vl::vm {
 
 enum class Sensitivity { Innocuous, Privileged, SensitiveUnprivileged };
 
-// The privileged instructions a monitor emulates, plus Other for the ones it recognises but
-// this slice does not emulate (lgdt, lidt, ltr, wrmsr, invlpg, ...).
-enum class PrivilegedOp { None, Cli, Sti, Hlt, In, Out, MovToCr, MovFromCr, Other };
+// The instructions a monitor emulates, plus Other for the privileged ones it recognises but
+// does not emulate (ltr, wrmsr, invlpg, ...). Iret and MovToSs are not privileged on x86; they
+// trap only because ring compression makes them try to enter ring 0 (an iret to a frame whose
+// CS has RPL 0, a stack selector with RPL 0), and the monitor emulates them then.
+// Pushf .. MovFromCs are Robin and Irvine's sensitive, unprivileged instructions: they never
+// trap, so only a binary translator (or a guest really at ring 0) can give them their ring-0
+// meaning. Cpuid .. Invlpg are what a VT-x control set can make exit.
+enum class PrivilegedOp {
+    None, Cli, Sti, Hlt, In, Out, MovToCr, MovFromCr, Lgdt, Lidt, Iret, MovToSs,
+    Pushf, Popf, Sgdt, Sidt, Smsw, MovFromCs,
+    Cpuid, Rdtsc, Rdmsr, Wrmsr, Invlpg, Vmcall,
+    Other
+};
 
-// The counter suffix for an operation: "cli", "sti", "hlt", "in", "out", "mov_cr", "other".
+// The counter suffix for an operation: "cli", "sti", "hlt", "in", "out", "mov_cr", "lgdt",
+// "lidt", "iret", "mov_ss", "pushf", "popf", "sgdt", "sidt", "smsw", "mov_cs", "cpuid",
+// "rdtsc", "rdmsr", "wrmsr", "invlpg", "vmcall", "other".
 std::string opName(PrivilegedOp op);
+
+// A memory operand [base + index*scale + disp] (Capstone register ids; 0 = none).
+struct MemoryOperand {
+    int base = 0;
+    int index = 0;
+    int scale = 1;
+    int32_t disp = 0;
+};
 
 struct DecodedInstruction {
     uint32_t address = 0;
@@ -31,10 +51,13 @@ struct DecodedInstruction {
     Sensitivity sensitivity = Sensitivity::Innocuous;
     PrivilegedOp op = PrivilegedOp::None;
     // For mov to/from a control register: its number and the general register (a Capstone
-    // x86_reg value) on the other side.
+    // x86_reg value) on the other side; for mov ss / mov r, cs / smsw r: the register.
     int control_register = -1;
     int general_register = 0;
+    // For lgdt/lidt/sgdt/sidt (and smsw to memory): the memory operand.
+    std::optional<MemoryOperand> memory;
 
+    bool ends_block = false;  // a jump, call, return, loop, int or iret: control leaves
     std::string text() const { return operands.empty() ? mnemonic : mnemonic + " " + operands; }
 };
 
@@ -53,7 +76,8 @@ private:
 };
 
 // Whether the CPU faults on `insn` at this CPL: cli, sti, in and out are allowed while
-// CPL <= IOPL; the other privileged instructions only at CPL 0.
+// CPL <= IOPL; the other privileged instructions only at CPL 0. Iret and mov ss depend on the
+// selector they load, which the monitor checks itself (it sees the stack and the registers).
 bool faultsAt(const DecodedInstruction& insn, int cpl, int iopl);
 
 }  // namespace vl::vm

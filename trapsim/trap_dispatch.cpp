@@ -26,20 +26,36 @@ TrapOutcome TrapDispatcher::emulate(const DecodedInstruction& insn, RegisterFile
                                                   {"virtual IF 1->0", "virtual IF 1->1"}};
         const bool before = vcpu_.interrupts_enabled;
         vcpu_.interrupts_enabled = insn.op == PrivilegedOp::Sti;
+        if (!before && vcpu_.interrupts_enabled) vcpu_.interrupt_shadow = true;
         return {K::Resume, kChange[before][vcpu_.interrupts_enabled]};
     }
     case PrivilegedOp::Hlt:
         if (!vcpu_.interrupts_enabled)
             return {K::HaltedForever, "hlt with virtual IF=0: the vCPU can never be woken"};
         // A real monitor deschedules the vCPU until an interrupt is pending (KVM blocks the
-        // vCPU thread). This machine has no interrupt source yet, so the wake-up is immediate:
-        // the halt is counted and the guest continues after hlt, as after its timer tick.
+        // vCPU thread); the caller advances the virtual clock to the next interrupt.
         ++vcpu_.idle_halts;
         return {K::Idle, "vCPU idle until the next interrupt"};
     case PrivilegedOp::MovToCr: return moveToControlRegister(insn, regs);
     case PrivilegedOp::MovFromCr: return moveFromControlRegister(insn, regs);
     case PrivilegedOp::In:
     case PrivilegedOp::Out:
+    case PrivilegedOp::Lgdt:
+    case PrivilegedOp::Lidt:
+    case PrivilegedOp::Iret:
+    case PrivilegedOp::MovToSs:  // need guest memory and segments: see system_emulation.h
+    case PrivilegedOp::Pushf:
+    case PrivilegedOp::Popf:
+    case PrivilegedOp::Sgdt:
+    case PrivilegedOp::Sidt:
+    case PrivilegedOp::Smsw:
+    case PrivilegedOp::MovFromCs:
+    case PrivilegedOp::Cpuid:   // the VT-x exits: see TrapVmm::handleExit
+    case PrivilegedOp::Rdtsc:
+    case PrivilegedOp::Vmcall:
+    case PrivilegedOp::Rdmsr:   // privileged, not emulated by the trap and bt monitors
+    case PrivilegedOp::Wrmsr:
+    case PrivilegedOp::Invlpg:
     case PrivilegedOp::Other:
     case PrivilegedOp::None: break;
     }

@@ -20,6 +20,7 @@ struct TrapOutcome {
         Idle,           // hlt with virtual IF=1: the vCPU slept until the next wake-up; continue after it
         HaltedForever,  // hlt with virtual IF=0: nothing can ever wake the vCPU
         Unsupported,    // privileged, but this monitor does not emulate it
+        Jumped,         // emulated, and it set EIP itself (iret)
     };
     Kind kind = Kind::Resume;
     std::string detail;  // for the event log: "virtual IF 1 -> 0", "cr0 -> eax = 0x11"

@@ -1,64 +1,23 @@
 #include "trapsim/trap_vmm.h"
 
+#include <capstone/capstone.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 #include "core/assets.h"
 #include "core/error.h"
+#include "trapsim/system_emulation.h"
+#include "trapsim/trap_vmm_format.h"
 
 namespace vl::vm {
+using namespace detail;
+
 namespace {
 
 constexpr uint64_t kUntilNever = 0xFFFFFFFF;  // inside monitor memory, which the guest cannot execute
 constexpr uint64_t kPublishEvery = 1 << 16;   // guest instructions between register snapshots
-
-std::string hex32(uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08x", v);
-    return buf;
-}
-
-std::string hexShort(uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%x", v);
-    return buf;
-}
-
-std::string exceptionName(uint32_t vector) {
-    static const char* const kNames[] = {
-        "#DE (divide error)", "#DB (debug)", "NMI", "#BP (breakpoint)", "#OF (overflow)", "#BR (bound range)",
-        "#UD (invalid opcode)", "#NM (device not available)", "#DF (double fault)", "coprocessor segment overrun",
-        "#TS (invalid TSS)", "#NP (segment not present)", "#SS (stack fault)", "#GP (general protection)",
-        "#PF (page fault)", "reserved exception 15", "#MF (x87 error)", "#AC (alignment check)",
-        "#MC (machine check)", "#XM (SIMD exception)"};
-    if (vector < std::size(kNames)) return kNames[vector];
-    return "interrupt " + hexShort(vector);
-}
-
-// "0x3f8" without printf: the port-I/O events are formatted on every trap.
-void appendHex(std::string& out, uint32_t v) {
-    static const char kDigits[] = "0123456789abcdef";
-    char buf[8];
-    int n = 0;
-    do {
-        buf[n++] = kDigits[v & 0xF];
-        v >>= 4;
-    } while (v);
-    out += "0x";
-    while (n) out += buf[--n];
-}
-
-std::string siteLabel(const DecodedInstruction& insn) {
-    std::string label = insn.text() + " at ";
-    appendHex(label, insn.address);
-    return label + ": ";
-}
-
-template <typename T>
-void bump(std::atomic<T>& counter) {
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
 
 }  // namespace
 
@@ -78,13 +37,31 @@ void TrapVmm::reset() {
     power_ = std::make_unique<PowerOffDevice>(PowerOffDevice::kDefaultPort);
     bus_.attach(serial_->basePort(), 8, serial_.get());
     bus_.attach(power_->port(), 1, power_.get());
+    pic_ = PicPair{};
+    clock_ = 0;
+    pit_ = std::make_unique<Pit8254>([this] { return clock_; });
+    bus_.attach(Pit8254::kBasePort, 4, pit_.get());
+    bus_.attach(PicPair::kMasterPort, 2, &pic_);
+    bus_.attach(PicPair::kSlavePort, 2, &pic_);
     dispatcher_ = std::make_unique<TrapDispatcher>(vcpu_, bus_);
     trap_sites_.clear();
     published_site_count_ = SIZE_MAX;
     guest_instructions_ = 0;
     vmm_entries_ = 0;
     for (auto& c : traps_by_op_) c = 0;
+    for (auto& c : exits_) c = 0;
+    bt_blocks_ = 0;
+    bt_rewritten_ = 0;
+    bt_translated_ = 0;
+    scanned_blocks_.clear();
+    translation_.clear();
+    published_translation_count_ = SIZE_MAX;
+    restart_pending_ = false;
+    window_wanted_ = false;
     discovered_by_gp_ = 0;
+    interrupts_injected_ = 0;
+    exceptions_reflected_ = 0;
+    idle_clocks_ = 0;
     stop_reason_ = StopReason::None;
     exit_code_ = 0;
     {
@@ -100,7 +77,7 @@ void TrapVmm::reset() {
 void TrapVmm::buildMachine() {
     machine_ = std::make_unique<GuestMachine>();
     machine_->load(image_);
-    machine_->enter(image_);
+    machine_->enter(image_, hardwareAssisted() ? 0 : layout::kGuestRing);
     uc_engine* uc = machine_->uc();
     uc_hook h;
     // Added first, so it runs before any trap-site hook at the same address and counts every
@@ -116,12 +93,16 @@ void TrapVmm::buildMachine() {
         "hook in");
     add(uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&TrapVmm::onPortOut), this, 1, 0, UC_X86_INS_OUT),
         "hook out");
+    if (config_.mode != MonitorMode::Trap)
+        add(uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&TrapVmm::onBlock), this, 1, 0), "hook blocks");
+    add(uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&TrapVmm::onInvalidInstruction), this, 1, 0),
+        "hook invalid instructions");
     add(uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, reinterpret_cast<void*>(&TrapVmm::onBadAccess),
                     this, 1, 0),
         "hook bad memory accesses");
     events().append("boot", "guest " + image_.path + " loaded at " + hex32(image_.load_address) + ", entered at " +
-                                hex32(image_.entry) + " in ring " + std::to_string(layout::kGuestRing) +
-                                " through the iret trampoline");
+                                hex32(image_.entry) + " in ring " + std::to_string(machine_->realCpl()) +
+                                " through the iret trampoline (" + modeName(config_.mode) + " monitor)");
 }
 
 RunState TrapVmm::run(uint64_t budget) {
@@ -130,14 +111,18 @@ RunState TrapVmm::run(uint64_t budget) {
     pause_requested_ = false;  // a pause asked for before this run started is not for it
     stop_reason_ = StopReason::None;
     budget_end_ = budget ? guest_instructions_.load() + budget + 1 : UINT64_MAX;
-    const uc_err err = uc_emu_start(machine_->uc(), machine_->eip(), kUntilNever, 0, 0);
+    uc_err err = UC_ERR_OK;
+    do {
+        resume_after_invalid_opcode_ = false;
+        err = uc_emu_start(machine_->uc(), machine_->eip(), kUntilNever, 0, 0);
+    } while (err == UC_ERR_OK && stop_reason_ == StopReason::None && resume_after_invalid_opcode_);
     return finishRun(err);
 }
 
 RunState TrapVmm::finishRun(uc_err err) {
     if (stop_reason_ != StopReason::Failed) {
         if (err == UC_ERR_INSN_INVALID) {
-            tripleFault(6, machine_->eip());  // #UD, as a CPU raises for an opcode it lacks
+            tripleFault(6, machine_->eip(), "Unicorn stopped at an opcode it lacks");  // #UD
         } else if (err != UC_ERR_OK) {
             fail("Unicorn stopped the guest at " + hex32(machine_->eip()) + ": " + uc_strerror(err));
         } else if (stop_reason_ == StopReason::None) {
@@ -200,7 +185,7 @@ bool TrapVmm::stopping() {
     return true;
 }
 
-void TrapVmm::onInstruction(uc_engine*, uint64_t, uint32_t, void* self) {
+void TrapVmm::onInstruction(uc_engine*, uint64_t address, uint32_t, void* self) {
     auto* vm = static_cast<TrapVmm*>(self);
     if (vm->stopping()) return;
     const uint64_t n = vm->guest_instructions_.load(std::memory_order_relaxed) + 1;
@@ -211,13 +196,34 @@ void TrapVmm::onInstruction(uc_engine*, uint64_t, uint32_t, void* self) {
     }
     if (n >= vm->budget_end_) return vm->stop(StopReason::Budget);
     if (vm->pause_requested_.load(std::memory_order_relaxed)) return vm->stop(StopReason::Pause);
+    // The block hook has just sent this block back for translation with its callouts: the
+    // instruction here will run (and be counted) in the new translation.
+    if (vm->restart_pending_) return;
+    // The interrupt window: an interrupt is taken before this instruction when the virtual IF
+    // is 1 and the instruction before was not an sti or mov ss. The interrupted instruction has
+    // not run, so it is counted when the handler's iret comes back to it.
+    if (vm->vcpu_.interrupt_shadow) vm->vcpu_.interrupt_shadow = false;
+    else if (vm->pic_.anyRequested()) {
+        if (vm->guestInterruptsEnabled()) {
+            if (vm->injectPendingInterrupt(static_cast<uint32_t>(address))) return;
+        } else if (vm->hardwareAssisted()) {
+            vm->window_wanted_ = true;  // the monitor asks for an exit when the guest sets IF
+        }
+    }
     vm->guest_instructions_.store(n, std::memory_order_relaxed);
+    if (++vm->clock_ >= vm->pit_->nextTick()) {
+        if (vm->hardwareAssisted()) vm->countExit(ExitReason::ExternalInterrupt, 0, static_cast<uint32_t>(address));
+        vm->timerTick();
+    }
     if (n % kPublishEvery == 0) vm->publishRegisters();
 }
 
 void TrapVmm::onTrapSite(uc_engine*, uint64_t address, uint32_t, void* self) {
     auto* vm = static_cast<TrapVmm*>(self);
     if (vm->stopping()) return;
+    // An interrupt injected by the instruction hook just before this one has moved EIP to its
+    // handler: the instruction here has not run and will trap when the handler returns to it.
+    if (vm->machine_->eip() != address) return;
     const auto site = vm->trap_sites_.find(static_cast<uint32_t>(address));
     if (site == vm->trap_sites_.end()) return;
     // The guest may have rewritten its code since this site first trapped: only an instruction
@@ -235,8 +241,13 @@ void TrapVmm::onTrapSite(uc_engine*, uint64_t address, uint32_t, void* self) {
         insn = *decoded;
         site->second.label = siteLabel(insn);
     }
-    if (!faultsAt(insn, vm->machine_->realCpl(), vm->machine_->iopl())) return;
-    vm->handleTrap(insn, site->second.label);
+    switch (vm->config_.mode) {
+    case MonitorMode::Trap:
+        if (trapsHere(insn, *vm->machine_)) vm->handleTrap(insn, site->second.label);
+        break;
+    case MonitorMode::BinaryTranslation: vm->handleTrap(insn, site->second.label); break;  // the callout
+    case MonitorMode::HardwareAssisted: vm->handleExit(insn); break;
+    }
 }
 
 void TrapVmm::onInterrupt(uc_engine*, uint32_t vector, void* self) {
@@ -246,6 +257,12 @@ void TrapVmm::onInterrupt(uc_engine*, uint32_t vector, void* self) {
 
 uint32_t TrapVmm::onPortIn(uc_engine*, uint32_t port, int size, void* self) {
     auto* vm = static_cast<TrapVmm*>(self);
+    if (vm->hardwareAssisted()) {
+        if (vm->config_.controls.portExits(static_cast<uint16_t>(port)))
+            vm->countExit(ExitReason::IoInstruction, ioExitQualification(static_cast<uint16_t>(port), size, true),
+                          vm->machine_->eip());
+        return vm->dispatcher_->portIn(static_cast<uint16_t>(port), size);
+    }
     vm->countTrap(PrivilegedOp::In);
     const uint32_t value = vm->dispatcher_->portIn(static_cast<uint16_t>(port), size);
     std::string detail = "in ";
@@ -258,7 +275,13 @@ uint32_t TrapVmm::onPortIn(uc_engine*, uint32_t port, int size, void* self) {
 
 void TrapVmm::onPortOut(uc_engine*, uint32_t port, int size, uint32_t value, void* self) {
     auto* vm = static_cast<TrapVmm*>(self);
-    vm->countTrap(PrivilegedOp::Out);
+    if (vm->hardwareAssisted()) {
+        if (vm->config_.controls.portExits(static_cast<uint16_t>(port)))
+            vm->countExit(ExitReason::IoInstruction, ioExitQualification(static_cast<uint16_t>(port), size, false),
+                          vm->machine_->eip());
+    } else {
+        vm->countTrap(PrivilegedOp::Out);
+    }
     vm->dispatcher_->portOut(static_cast<uint16_t>(port), size, value);
     std::string detail = "out ";
     appendHex(detail, port);
@@ -269,12 +292,24 @@ void TrapVmm::onPortOut(uc_engine*, uint32_t port, int size, uint32_t value, voi
         detail += static_cast<char>(value);
         detail += '\'';
     }
-    vm->events().append("trap", std::move(detail));
+    if (!vm->hardwareAssisted()) vm->events().append("trap", std::move(detail));
     if (const auto code = vm->power_->exitCode()) {
         vm->events().append("power-off", "the guest switched the machine off through port " +
                                              hexShort(vm->power_->port()) + " with exit code " + std::to_string(*code));
         vm->stop(StopReason::PowerOff);
     }
+}
+
+// Unicorn reports an invalid opcode here rather than as an interrupt; it is the guest's #UD.
+bool TrapVmm::onInvalidInstruction(uc_engine*, void* self) {
+    auto* vm = static_cast<TrapVmm*>(self);
+    if (vm->stopping()) return true;
+    const uint32_t eip = vm->machine_->eip();
+    vm->reflectException(6, eip, eip, false);
+    // Unicorn ends the emulation after this hook even when it handled the opcode; run() starts
+    // it again at the handler the #UD was delivered to.
+    vm->resume_after_invalid_opcode_ = true;
+    return true;
 }
 
 bool TrapVmm::onBadAccess(uc_engine*, uc_mem_type type, uint64_t address, int, int64_t, void* self) {
@@ -307,13 +342,38 @@ void TrapVmm::installTrapSite(const DecodedInstruction& insn) {
     uc_ctl_remove_cache(uc, insn.address, insn.address + insn.size);
 }
 
+TrapOutcome TrapVmm::emulate(const DecodedInstruction& insn) {
+    switch (insn.op) {
+    case PrivilegedOp::Lgdt:
+    case PrivilegedOp::Lidt: return emulateDescriptorTableLoad(insn, *machine_, vcpu_);
+    case PrivilegedOp::Iret: return emulateIret(*machine_, vcpu_);
+    case PrivilegedOp::MovToSs: return emulateMovToSs(insn, *machine_, vcpu_);
+    case PrivilegedOp::Pushf: return emulatePushf(*machine_, vcpu_);
+    case PrivilegedOp::Popf: return emulatePopf(*machine_, vcpu_);
+    case PrivilegedOp::Sgdt:
+    case PrivilegedOp::Sidt: return emulateDescriptorTableStore(insn, *machine_, vcpu_);
+    case PrivilegedOp::Smsw: return emulateSmsw(insn, *machine_, vcpu_);
+    case PrivilegedOp::MovFromCs: return emulateMovFromCs(insn, *machine_, vcpu_);
+    default: return dispatcher_->emulate(insn, *machine_);
+    }
+}
+
 void TrapVmm::handleTrap(const DecodedInstruction& insn, const std::string& label) {
     countTrap(insn.op);
-    const TrapOutcome outcome = dispatcher_->emulate(insn, *machine_);
+    const TrapOutcome outcome = emulate(insn);
     events().append("trap", label + outcome.detail);
     switch (outcome.kind) {
-    case TrapOutcome::Kind::Resume:
-    case TrapOutcome::Kind::Idle: machine_->setReg(UC_X86_REG_EIP, insn.address + insn.size); break;
+    case TrapOutcome::Kind::Resume: machine_->setReg(UC_X86_REG_EIP, insn.address + insn.size); break;
+    case TrapOutcome::Kind::Jumped: break;
+    case TrapOutcome::Kind::Idle: {
+        const uint32_t next = insn.address + insn.size;
+        machine_->setReg(UC_X86_REG_EIP, next);
+        std::string why_not;
+        if (!idleUntilInterrupt(next, why_not))
+            fail("the guest executed hlt at " + hex32(insn.address) + " with interrupts enabled (virtual IF=1), but " +
+                 why_not + ": nothing can ever wake it");
+        break;
+    }
     case TrapOutcome::Kind::HaltedForever:
         fail("the guest executed hlt at " + hex32(insn.address) +
              " with interrupts disabled (virtual IF=0): nothing can ever wake it");
@@ -328,10 +388,10 @@ void TrapVmm::handleTrap(const DecodedInstruction& insn, const std::string& labe
 void TrapVmm::handleGuestException(uint32_t vector) {
     const uint32_t eip = machine_->eip();
     constexpr uint32_t kGeneralProtection = 13;
-    if (vector == kGeneralProtection) {
+    if (vector == kGeneralProtection && !hardwareAssisted()) {
         const std::vector<uint8_t> bytes = machine_->read(eip, 15);
         const auto insn = decoder_.decode(bytes.data(), bytes.size(), eip);
-        if (insn && insn->op != PrivilegedOp::None && faultsAt(*insn, machine_->realCpl(), machine_->iopl())) {
+        if (insn && insn->op != PrivilegedOp::None && trapsHere(*insn, *machine_)) {
             // A privileged instruction trapped through the CPU's own #GP: the first time at this site.
             bump(discovered_by_gp_);
             machine_->clearStaleException();
@@ -339,23 +399,21 @@ void TrapVmm::handleGuestException(uint32_t vector) {
             return handleTrap(*insn, trap_sites_.at(insn->address).label);
         }
     }
-    // Software interrupts report the address after their instruction; find the instruction.
+    // Software interrupts report the address after their instruction (and return there);
+    // faults report the faulting instruction (and return to it, to retry).
     uint32_t at = eip;
+    bool software = false;
     uint8_t before[2] = {};
     if (eip >= 2 && uc_mem_read(machine_->uc(), eip - 2, before, 2) == UC_ERR_OK) {
         if (vector == 3 && before[1] == 0xCC) at = eip - 1;                     // int3
         else if (vector == 4 && before[1] == 0xCE) at = eip - 1;                // into
         else if (before[0] == 0xCD && before[1] == vector) at = eip - 2;        // int n
+        software = at != eip;
     }
-    tripleFault(vector, at);
-}
-
-void TrapVmm::tripleFault(uint32_t vector, uint32_t address) {
-    // The exception would be delivered through the guest's IDT. This machine gives the guest
-    // none yet, so delivery fails, the resulting #DF fails too, and a PC would reset.
-    fail("triple fault: " + exceptionName(vector) + " at " + describeAt(address) +
-         " could not be delivered (this machine gives the guest no IDT), nor could the double fault that"
-         " followed; a PC would reset here");
+    machine_->clearStaleException();
+    if (hardwareAssisted() && !software && vector < 32 && (config_.controls.exception_bitmap >> vector) & 1)
+        countExit(ExitReason::ExceptionOrNmi, 0, at);
+    reflectException(vector, eip, at, software);
 }
 
 std::string TrapVmm::describeAt(uint32_t address) const {
@@ -392,6 +450,11 @@ void TrapVmm::publishRegisters() {
     regs.emplace_back("IF (virtual)", vcpu_.interrupts_enabled ? "1" : "0");
     regs.emplace_back("cr0 (shadow)", hex32(vcpu_.cr0));
     regs.emplace_back("cr3 (shadow)", hex32(vcpu_.cr3));
+    uc_x86_mmr real_gdtr{};
+    uc_reg_read(machine_->uc(), UC_X86_REG_GDTR, &real_gdtr);
+    regs.emplace_back("gdtr (real)", hex32(static_cast<uint32_t>(real_gdtr.base)));
+    regs.emplace_back("gdtr (virtual)", hex32(vcpu_.gdtr.base));
+    regs.emplace_back("idtr (virtual)", hex32(vcpu_.idtr.base));
     // The listing: every privileged-instruction site that has trapped so far, by address.
     std::vector<std::string> listing;
     const bool sites_changed = trap_sites_.size() != published_site_count_;
@@ -401,9 +464,19 @@ void TrapVmm::publishRegisters() {
         std::sort(sites.begin(), sites.end(), [](auto* a, auto* b) { return a->insn.address < b->insn.address; });
         for (const TrapSite* site : sites) listing.push_back(hex32(site->insn.address) + "  " + site->insn.text());
     }
+    const bool bt = config_.mode == MonitorMode::BinaryTranslation;
+    const bool translation_changed = bt && translation_.size() != published_translation_count_;
+    std::vector<std::string> translated;
+    if (translation_changed)
+        for (const auto& [address, line] : translation_) translated.push_back(line);
     std::lock_guard lock(published_mutex_);
     published_registers_ = std::move(regs);
-    if (sites_changed) {
+    if (bt) {
+        if (translation_changed) {
+            published_listing_ = std::move(translated);
+            published_translation_count_ = translation_.size();
+        }
+    } else if (sites_changed) {
         published_listing_ = std::move(listing);
         published_site_count_ = trap_sites_.size();
     }
@@ -423,8 +496,21 @@ Counters TrapVmm::counters() const {
     c["traps"] = traps;
     c["guest_instructions"] = insns;
     c["vmm_entries"] = entries;
-    c["modeled_cycles"] = config_.cost.cycles(insns, entries);
+    c["modeled_cycles"] = config_.cost.modeledCycles(config_.mode, insns, entries, bt_translated_.load());
     c["trap_sites_found_by_gp"] = discovered_by_gp_.load();
+    c["interrupts_injected"] = interrupts_injected_.load();
+    c["exceptions_reflected"] = exceptions_reflected_.load();
+    c["idle_clocks"] = idle_clocks_.load();
+    uint64_t exits = 0;
+    for (ExitReason r : kExitReasons) {
+        const uint64_t n = exits_[static_cast<size_t>(r)].load();
+        c["exits." + exitCounterSuffix(r)] = n;
+        exits += n;
+    }
+    c["exits"] = exits;
+    c["bt.blocks"] = bt_blocks_.load();
+    c["bt.rewritten"] = bt_rewritten_.load();
+    c["bt.translated_instructions"] = bt_translated_.load();
     c["console_bytes"] = serial_->bytesTransmitted();
     return c;
 }

@@ -1,6 +1,12 @@
 // The trap-and-emulate monitor (Popek & Goldberg, 1974): the guest kernel runs directly on the
 // CPU, deprivileged to ring 1; each privileged instruction it executes traps to this monitor,
-// which emulates it on the virtual CPU and the virtual devices and resumes the guest.
+// which emulates it on the virtual CPU and the virtual devices and resumes the guest. The same
+// class is also the binary-translation monitor (TrapVmmConfig::mode = BinaryTranslation: every
+// kernel block is decoded before it first runs and its sensitive instructions become callouts,
+// see onBlock/scanBlock) and the VT-x-style monitor (HardwareAssisted: the guest runs at ring 0
+// and the VMCS-like controls choose what exits, see handleExit); monitor_mode.h compares them.
+// Interrupts (PIT -> PIC -> the guest's IDT) and exceptions are delivered the same way in all
+// three (guest_idt.h).
 //
 // How a trap reaches the monitor on Unicorn. The obvious design -- hook #GP, emulate, advance
 // EIP, continue -- works exactly once: Unicorn remembers the handled #GP as the previous
@@ -23,17 +29,23 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/engine.h"
 #include "trapsim/cost_model.h"
+#include "trapsim/guest_idt.h"
 #include "trapsim/guest_image.h"
 #include "trapsim/guest_machine.h"
 #include "trapsim/instruction_class.h"
 #include "trapsim/io_bus.h"
+#include "trapsim/monitor_mode.h"
+#include "trapsim/pic_8259.h"
+#include "trapsim/pit_8254.h"
 #include "trapsim/power_off_device.h"
 #include "trapsim/serial_16550.h"
 #include "trapsim/trap_dispatch.h"
@@ -45,6 +57,8 @@ struct TrapVmmConfig {
     std::string guest_path;                  // empty: the built-in kernel, builtAsset("guest/kernel.bin")
     uint64_t max_instructions = 200'000'000; // a guest still running after this many has failed
     CostModel cost;
+    MonitorMode mode = MonitorMode::Trap;    // how sensitive instructions reach the monitor (monitor_mode.h)
+    VmcsControls controls;                   // what exits, in MonitorMode::HardwareAssisted
 };
 
 class TrapVmm : public Engine {
@@ -53,7 +67,7 @@ public:
     explicit TrapVmm(TrapVmmConfig config = {});
     ~TrapVmm() override;
 
-    std::string world() const override { return "trap"; }
+    std::string world() const override { return modeName(config_.mode); }
     void reset() override;  // not while run() is in progress on another thread
     RunState run(uint64_t budget = 0) override;
     void pause() override;
@@ -64,8 +78,10 @@ public:
     Counters counters() const override;
     // registers: the real CPU, then the virtual one ("cpl (real)" / "cpl (guest believes)",
     // "IF (real)" / "IF (virtual)", shadow control registers); console: the serial output;
-    // listing: the privileged-instruction sites that have trapped so far. Registers are
-    // refreshed every 65536 guest instructions while running and when run() returns.
+    // listing: the privileged-instruction sites that have trapped (trap) or exited (hw) so far;
+    // in bt mode the translated code beside the original, one line per guest instruction
+    // ("0x00100020  cli   ->  call vmm_cli"). Registers are refreshed every 65536 guest
+    // instructions while running and when run() returns.
     Snapshot snapshot() const override;
 
     const TrapVmmConfig& config() const { return config_; }
@@ -74,6 +90,7 @@ public:
 private:
     enum class StopReason { None, Budget, Pause, PowerOff, Failed };
     static constexpr size_t kOpCount = static_cast<size_t>(PrivilegedOp::Other) + 1;
+    static constexpr size_t kExitSlots = 64;  // indexed by the SDM's basic exit reason
 
     // Unicorn callbacks (user_data is the monitor).
     static void onInstruction(uc_engine* uc, uint64_t address, uint32_t size, void* self);
@@ -81,13 +98,34 @@ private:
     static void onInterrupt(uc_engine* uc, uint32_t vector, void* self);
     static uint32_t onPortIn(uc_engine* uc, uint32_t port, int size, void* self);
     static void onPortOut(uc_engine* uc, uint32_t port, int size, uint32_t value, void* self);
+    static bool onInvalidInstruction(uc_engine* uc, void* self);
+    static void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* self);
     static bool onBadAccess(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
 
     void buildMachine();
     void installTrapSite(const DecodedInstruction& insn);
+    // bt and hw: decodes the block at `address` before it first runs and hooks the instructions
+    // the mode intercepts. True when hooks were added (the block must be translated again).
+    bool scanBlock(uint32_t address);
+    bool intercepts(const DecodedInstruction& insn) const;
+    void handleExit(const DecodedInstruction& insn);
+    void countExit(ExitReason reason, uint32_t qualification, uint32_t at);
+    bool guestInterruptsEnabled() const;
+    bool hardwareAssisted() const { return config_.mode == MonitorMode::HardwareAssisted; }
     void handleTrap(const DecodedInstruction& insn, const std::string& label);
+    TrapOutcome emulate(const DecodedInstruction& insn);
     void handleGuestException(uint32_t vector);
-    void tripleFault(uint32_t vector, uint32_t address);
+    // Delivers an exception through the guest's IDT; a delivery that fails becomes a double
+    // fault, and a double fault that fails a triple fault.
+    void reflectException(uint32_t vector, uint32_t return_eip, uint32_t at, bool software);
+    void tripleFault(uint32_t vector, uint32_t address, const std::string& why);
+    // Takes the PIC's pending interrupt, if any, and delivers it at `eip` (the instruction it
+    // interrupts has not run yet). False when nothing was deliverable.
+    bool injectPendingInterrupt(uint32_t eip);
+    void timerTick();
+    // hlt with virtual IF=1: the virtual clock jumps to the next timer tick, which is taken.
+    // False when no interrupt can ever arrive.
+    bool idleUntilInterrupt(uint32_t resume_eip, std::string& why_not);
     void stop(StopReason reason);
     bool stopping();
     void fail(const std::string& report);
@@ -104,6 +142,9 @@ private:
     IoBus bus_;
     std::unique_ptr<Serial16550> serial_;
     std::unique_ptr<PowerOffDevice> power_;
+    PicPair pic_;
+    std::unique_ptr<Pit8254> pit_;
+    uint64_t clock_ = 0;  // the VMM's clock, in PIT input clocks (see pit_8254.h)
     std::unique_ptr<TrapDispatcher> dispatcher_;
     std::unique_ptr<GuestMachine> machine_;
     struct TrapSite {
@@ -118,6 +159,18 @@ private:
     std::atomic<uint64_t> vmm_entries_{0};
     std::atomic<uint64_t> traps_by_op_[kOpCount] = {};
     std::atomic<uint64_t> discovered_by_gp_{0};
+    std::atomic<uint64_t> interrupts_injected_{0};
+    std::atomic<uint64_t> exceptions_reflected_{0};
+    std::atomic<uint64_t> idle_clocks_{0};
+    std::atomic<uint64_t> exits_[kExitSlots] = {};
+    std::atomic<uint64_t> bt_blocks_{0};
+    std::atomic<uint64_t> bt_rewritten_{0};
+    std::atomic<uint64_t> bt_translated_{0};
+    std::unordered_set<uint32_t> scanned_blocks_;    // block entry addresses already translated / scanned
+    std::map<uint32_t, std::string> translation_;    // bt: guest address -> listing line
+    bool restart_pending_ = false;  // a block was re-translated: its first instruction runs again
+    bool window_wanted_ = false;
+    bool resume_after_invalid_opcode_ = false;    // hw: an interrupt waits for the guest's IF (interrupt-window exiting)
     std::atomic<RunState> state_{RunState::Ready};
     std::atomic<bool> pause_requested_{false};
 
@@ -130,6 +183,7 @@ private:
     std::vector<std::pair<std::string, std::string>> published_registers_;
     std::vector<std::string> published_listing_;  // the trap sites: "0x00100020  cli"
     size_t published_site_count_ = SIZE_MAX;
+    size_t published_translation_count_ = SIZE_MAX;
 };
 
 }  // namespace vl::vm

@@ -7,6 +7,13 @@
 
 namespace vl::vm {
 
+// A descriptor-table register as the guest loaded it with lgdt / lidt.
+struct DescriptorTableRegister {
+    uint32_t base = 0;
+    uint16_t limit = 0;
+    bool loaded = false;
+};
+
 struct VirtualCpu {
     static constexpr uint32_t kCr0Pe = 1u << 0;   // protection enable
     static constexpr uint32_t kCr0Et = 1u << 4;   // extension type (always 1 since the 486)
@@ -19,6 +26,11 @@ struct VirtualCpu {
     uint32_t cr3 = 0;
     uint32_t cr4 = 0;
     uint64_t idle_halts = 0;          // hlt instructions that put the virtual CPU to sleep
+    DescriptorTableRegister gdtr;     // the guest's GDT (the real GDTR points at the monitor's)
+    DescriptorTableRegister idtr;     // the guest's IDT, through which the monitor delivers
+    // The instruction after an sti that set IF runs before any interrupt is taken (the x86
+    // "interrupt shadow"), so `sti; hlt` cannot miss the wake-up.
+    bool interrupt_shadow = false;
 };
 
 }  // namespace vl::vm

@@ -1,19 +1,27 @@
 ; VirtLab guest kernel: a tiny 32-bit kernel written as for bare hardware.
 ;
 ; It expects what a Multiboot loader gives a kernel: ring 0, 32-bit protected mode, flat
-; segments, interrupts off, EAX = 0x2BADB002. Under `virtlab vm run --mode trap` it actually
-; runs at ring 1, so every privileged instruction below (cli, sti, hlt, mov from cr0, in, out)
-; traps to the monitor, which emulates it and resumes the kernel. The kernel cannot tell --
-; except where x86 gives the game away (the low bits of CS, which it prints: see Robin and
-; Irvine's sensitive-but-unprivileged instructions).
+; segments, interrupts off, EAX = 0x2BADB002. It loads its own GDT and IDT, programs the 8259
+; PICs and the 8254 timer, and takes timer interrupts and a divide error through its own
+; handlers. Under `virtlab vm run --mode trap` it actually runs at ring 1, so every privileged
+; instruction below (cli, sti, hlt, lgdt, lidt, mov from cr0, in, out) traps to the monitor,
+; which emulates it and resumes the kernel. The kernel cannot tell -- except where x86 gives
+; the game away (the low bits of CS, which it prints: see Robin and Irvine's
+; sensitive-but-unprivileged instructions).
 ;
 ; What a run does, and so what the monitor counts (tests/trapsim derive the expected counts
 ; from the constants here):
+;   boot              1 cli, lgdt, 1 mov ss (its RPL 0 selector), lidt, 1 mov from cr0
 ;   serial_init       8 outs (IER, LCR, DLL, DLM, LCR, FCR, MCR, SCR) and 1 in (SCR read back)
 ;   every character   1 in (LSR: is the transmitter empty?) and 1 out (THR)
-;   boot              1 cli, 1 mov from cr0
-;   critical sections CRITICAL_SECTIONS x (cli; sti)
-;   idle loop         IDLE_HALTS x (sti; hlt)
+;   timer_init        10 outs to the PICs, 3 outs to the PIT, 1 sti
+;   divide error      1 #DE reflected into de_handler, which returns with iret
+;   critical sections CRITICAL_SECTIONS x (cli; 1 out + 1 in: read the PIC's IRR; sti)
+;   ring-0 checks     2 cli, 3 sti, 1 mov to cr0 (plus pushf, popf, sgdt, sidt, smsw, mov from
+;                     cs, which do NOT trap: x86's holes, so under trap-and-emulate the kernel's
+;                     checks of them fail -- the deliberate differences between the modes)
+;   idle loop         IDLE_HALTS x (sti; hlt), each woken by a timer interrupt
+;   every tick        1 interrupt injected, 1 out (EOI), 1 iret
 ;   power off         1 out to port 0xF4
 ; Build: nasm -f bin kernel.asm -o kernel.bin (the build does this into build/assets/guest/).
 
@@ -24,6 +32,26 @@ CRITICAL_SECTIONS  equ 2000         ; cli/sti pairs around a shared counter
 IDLE_HALTS         equ 16           ; hlt instructions in the idle loop
 PRIME_LIMIT        equ 10000        ; sieve of Eratosthenes below this
 FIB_N              equ 40           ; fibonacci(40) still fits in 32 bits
+SECTION_SPIN       equ 40           ; loop iterations of work inside each critical section
+PIT_DIVISOR        equ 2000         ; timer ticks every 2000 PIT clocks (596.6 Hz on a PC)
+CHECK_SPIN         equ 3000         ; loop iterations (6000 instructions): several timer periods
+EFLAGS_IF          equ 0x200
+CR0_MP             equ 0x02         ; monitor coprocessor
+CR0_NE             equ 0x20         ; native x87 error reporting
+CR0_EXPECTED_MSW   equ 0x33         ; PE, MP, ET, NE: what this kernel leaves in cr0's low word
+
+KERNEL_CS          equ 0x08         ; this kernel's GDT: null, code, data
+KERNEL_DS          equ 0x10
+TIMER_VECTOR       equ 0x20         ; IRQ 0-7 remapped to 0x20-0x27, IRQ 8-15 to 0x28-0x2F
+PIC1_CMD           equ 0x20
+PIC1_DATA          equ 0x21
+PIC2_CMD           equ 0xA0
+PIC2_DATA          equ 0xA1
+PIC_EOI            equ 0x20
+PIC_READ_IRR       equ 0x0A         ; OCW3: the next read of the command port gives the IRR
+PIT_CH0            equ 0x40
+PIT_CMD            equ 0x43
+PIT_MODE2_LOHI     equ 0x34         ; channel 0, lobyte then hibyte, mode 2 (rate generator)
 
 COM1               equ 0x3F8        ; 16550 UART registers, as offsets from COM1
 UART_THR           equ 0            ; transmit holding register (DLAB=0)
@@ -61,6 +89,19 @@ start:
     mov esp, stack_top
     mov [loader_magic], eax
 
+    lgdt [gdtr]                     ; our own segments, then reload every segment register
+    jmp KERNEL_CS:.reload_cs
+.reload_cs:
+    mov ax, KERNEL_DS
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    mov ss, ax
+    mov esp, stack_top
+    call idt_init
+    lidt [idtr]
+
     call serial_init
 
     mov esi, msg_banner
@@ -89,12 +130,18 @@ start:
 .protected:
     call puts
 
-    mov esi, msg_cs                 ; where we really run: the RPL of CS
-    call puts
-    mov eax, cs
-    and eax, 3
-    call print_dec
-    call newline
+    mov eax, cr0                    ; the usual x87 set-up: MP and NE on
+    or eax, CR0_MP | CR0_NE
+    mov cr0, eax
+
+    call timer_init                 ; from here on the timer ticks
+
+    ; An exception through our own IDT: divide by zero, and let de_handler skip it.
+    xor ecx, ecx
+    mov eax, 1
+    xor edx, edx
+divide_site:
+    div ecx
 
     call sieve                      ; some honest computing
     push eax
@@ -119,11 +166,29 @@ start:
     call print_dec
     call newline
 
-    ; Critical sections, as a kernel protects data shared with interrupt handlers.
+    ; Critical sections, as a kernel protects data shared with interrupt handlers: with
+    ; interrupts off, the timer handler must not run, however long the section takes. A tick
+    ; that falls due meanwhile waits in the PIC's IRR until sti.
     mov ecx, CRITICAL_SECTIONS
 .critical:
     cli
+    mov ebx, [ticks]
     inc dword [shared_counter]
+    mov edx, SECTION_SPIN
+.spin:
+    dec edx
+    jnz .spin
+    cmp ebx, [ticks]
+    je .not_interrupted
+    inc dword [ticks_inside_cli]    ; the handler ran although interrupts were off
+.not_interrupted:
+    mov al, PIC_READ_IRR
+    out PIC1_CMD, al
+    in al, PIC1_CMD
+    test al, 1
+    jz .nothing_pending
+    inc dword [ticks_held_back]     ; IRQ 0 is waiting for our sti
+.nothing_pending:
     sti
     dec ecx
     jnz .critical
@@ -136,6 +201,21 @@ start:
     mov eax, [shared_counter]
     call print_dec
     call newline
+    mov esi, msg_cli_inside
+    call puts
+    mov eax, [ticks_inside_cli]
+    call print_dec
+    call newline
+    mov esi, msg_cli_held
+    call puts
+    mov esi, msg_yes
+    cmp dword [ticks_held_back], 0
+    jne .held
+    mov esi, msg_no
+.held:
+    call puts
+
+    call ring_checks
 
     ; The idle loop: enable interrupts and halt until one arrives, a bounded number of times.
     mov ecx, IDLE_HALTS
@@ -151,6 +231,14 @@ start:
     call print_dec
     mov esi, msg_idle2
     call puts
+    mov esi, msg_ticks
+    call puts
+    mov esi, msg_yes
+    cmp dword [ticks], IDLE_HALTS
+    jae .ticked
+    mov esi, msg_no
+.ticked:
+    call puts
 
     mov esi, msg_off
     call puts
@@ -159,6 +247,245 @@ start:
     out dx, al
 .dead:                              ; only reached if the power-off device is missing
     jmp .dead
+
+; ---- am I really at ring 0, alone on the machine? ------------------------------------------
+; Seven things a ring-0 kernel may take for granted. Each prints a line and, when it holds,
+; counts in checks_passed. Under trap-and-emulate only the ones the monitor can see hold:
+; pushf, popf, sgdt, sidt, smsw and reading cs never trap at ring 1.
+ring_checks:
+    mov esi, msg_cs                 ; 1. the RPL of CS is the CPL
+    call puts
+    mov eax, cs
+    and eax, 3
+    call print_dec
+    xor ebx, ebx
+    test eax, eax
+    setz bl
+    mov edi, msg_cs_bad
+    call verdict
+
+    cli                             ; 2. the flags show what cli did
+    pushf
+    pop eax
+    sti
+    mov esi, msg_pushf
+    call puts
+    shr eax, 9
+    and eax, 1
+    call print_dec
+    xor ebx, ebx
+    test eax, eax
+    setz bl
+    mov edi, msg_pushf_bad
+    call verdict
+
+    pushf                           ; 3. popf with IF=0 disables interrupts (local_irq_restore)
+    pop eax
+    and eax, ~EFLAGS_IF
+    push eax
+    popf
+    call spin_ticks                 ; EAX = timer interrupts during a long section
+    sti
+    mov esi, msg_popf_off
+    call puts
+    xor ebx, ebx
+    test eax, eax
+    setz bl
+    mov edi, msg_popf_off_bad
+    call verdict
+
+    pushf                           ; 4. pushf; cli; ...; popf restores IF=1 (a spinlock's irqsave)
+    cli
+    inc dword [shared_counter]
+    popf
+    call spin_ticks
+    sti
+    mov esi, msg_popf_on
+    call puts
+    xor ebx, ebx
+    test eax, eax
+    setnz bl
+    mov edi, msg_popf_on_bad
+    call verdict
+
+    sgdt [table_register]           ; 5. the GDT is the one lgdt loaded
+    mov esi, msg_sgdt
+    call puts
+    mov eax, [table_register + 2]
+    call print_hex
+    xor ebx, ebx
+    cmp eax, gdt
+    sete bl
+    mov edi, msg_table_bad
+    call verdict
+
+    sidt [table_register]           ; 6. the IDT is the one lidt loaded
+    mov esi, msg_sidt
+    call puts
+    mov eax, [table_register + 2]
+    call print_hex
+    xor ebx, ebx
+    cmp eax, idt
+    sete bl
+    mov edi, msg_table_bad
+    call verdict
+
+    xor eax, eax                    ; 7. cr0's low word is what this kernel wrote
+    smsw ax
+    mov esi, msg_smsw
+    call puts
+    call print_hex
+    xor ebx, ebx
+    cmp eax, CR0_EXPECTED_MSW
+    sete bl
+    mov edi, msg_smsw_bad
+    call verdict
+
+    mov esi, msg_checks1
+    call puts
+    mov eax, [checks_passed]
+    call print_dec
+    mov esi, msg_checks2
+    call puts
+    ret
+
+; spin_ticks: runs CHECK_SPIN loop iterations; returns EAX = timer ticks taken meanwhile.
+spin_ticks:
+    push ecx
+    push edx
+    mov ecx, [ticks]
+    mov edx, CHECK_SPIN
+.spin:
+    dec edx
+    jnz .spin
+    mov eax, [ticks]
+    sub eax, ecx
+    pop edx
+    pop ecx
+    ret
+
+; verdict: EBX = 1 if the check held; EDI = what it means if not. Ends the check's line.
+verdict:
+    push esi
+    mov esi, msg_ok
+    test ebx, ebx
+    jz .failed
+    inc dword [checks_passed]
+    jmp .print
+.failed:
+    mov esi, edi
+.print:
+    call puts
+    pop esi
+    ret
+
+; ---- interrupts ----------------------------------------------------------------------------
+; idt_init: interrupt gates for the 32 exceptions (unexpected ones end the run), the divide
+; error, and the timer.
+idt_init:
+    xor eax, eax
+.exception:
+    mov ebx, [exception_stubs + eax*4]
+    call set_gate
+    inc eax
+    cmp eax, 32
+    jb .exception
+    xor eax, eax
+    mov ebx, de_handler
+    call set_gate
+    mov eax, TIMER_VECTOR
+    mov ebx, timer_handler
+    call set_gate
+    ret
+
+; set_gate: EAX = vector, EBX = handler: a present, DPL 0, 32-bit interrupt gate.
+set_gate:
+    push ebx
+    push edi
+    lea edi, [idt + eax*8]
+    mov [edi], bx
+    mov word [edi + 2], KERNEL_CS
+    mov word [edi + 4], 0x8E00
+    shr ebx, 16
+    mov [edi + 6], bx
+    pop edi
+    pop ebx
+    ret
+
+; timer_init: remap the PICs (ICW1-ICW4), unmask only IRQ 0, start the PIT in mode 2.
+timer_init:
+    mov al, 0x11                    ; ICW1: initialise, ICW4 follows, cascaded
+    out PIC1_CMD, al
+    out PIC2_CMD, al
+    mov al, TIMER_VECTOR            ; ICW2: vector bases
+    out PIC1_DATA, al
+    mov al, TIMER_VECTOR + 8
+    out PIC2_DATA, al
+    mov al, 0x04                    ; ICW3: the slave hangs on the master's IRQ 2
+    out PIC1_DATA, al
+    mov al, 0x02
+    out PIC2_DATA, al
+    mov al, 0x01                    ; ICW4: 8086 mode
+    out PIC1_DATA, al
+    out PIC2_DATA, al
+    mov al, 0xFE                    ; OCW1: only IRQ 0 (the timer)
+    out PIC1_DATA, al
+    mov al, 0xFF
+    out PIC2_DATA, al
+    mov al, PIT_MODE2_LOHI
+    out PIT_CMD, al
+    mov al, PIT_DIVISOR & 0xFF
+    out PIT_CH0, al
+    mov al, PIT_DIVISOR >> 8
+    out PIT_CH0, al
+    sti
+    ret
+
+timer_handler:
+    push eax
+    inc dword [ticks]
+    mov al, PIC_EOI
+    out PIC1_CMD, al
+    pop eax
+    iret
+
+; de_handler: the divide error at divide_site. Reports where it happened and resumes after
+; the 2-byte `div ecx` (a fault returns to the faulting instruction, which would fault again).
+de_handler:
+    push eax
+    push esi
+    mov esi, msg_de
+    call puts
+    mov eax, [esp + 8]              ; the EIP in the frame the CPU pushed
+    call print_hex
+    call newline
+    add dword [esp + 8], 2
+    pop esi
+    pop eax
+    iret
+
+; Any other exception: the kernel has no business continuing.
+unexpected_exception:
+    mov esi, msg_unexpected
+    call puts
+    pop eax
+    call print_dec
+    call newline
+    mov al, 3
+    out POWER_OFF_PORT, al
+.dead:
+    jmp .dead
+
+%macro EXCEPTION_STUB 1
+exception_%1:
+    push dword %1
+    jmp unexpected_exception
+%endmacro
+%assign vector 0
+%rep 32
+EXCEPTION_STUB vector
+%assign vector vector + 1
+%endrep
 
 ; ---- 16550 serial console ------------------------------------------------------------------
 serial_init:
@@ -334,6 +661,21 @@ fibonacci:
     ret
 
 ; ---- data ----------------------------------------------------------------------------------
+                    align 8
+gdt:                dq 0
+                    dq 0x00CF9A000000FFFF   ; KERNEL_CS: base 0, limit 4 GiB, code, DPL 0
+                    dq 0x00CF92000000FFFF   ; KERNEL_DS: base 0, limit 4 GiB, data, DPL 0
+gdt_end:
+gdtr                dw gdt_end - gdt - 1
+                    dd gdt
+idtr                dw 256 * 8 - 1
+                    dd idt
+exception_stubs:
+%assign vector 0
+%rep 32
+                    dd exception_ %+ vector
+%assign vector vector + 1
+%endrep
 hex_digits          db "0123456789abcdef"
 msg_banner          db "VirtLab guest kernel 1.0: a 32-bit kernel that believes it owns the machine", 10, 0
 msg_loader          db "booted by a Multiboot loader? eax was ", 0
@@ -343,12 +685,34 @@ msg_cr0             db "cr0 = ", 0
 msg_cr0_pe          db ": protected mode, paging off", 10, 0
 msg_cr0_real        db ": real mode?!", 10, 0
 msg_cs              db "privilege level in cs (the kernel expects 0): ", 0
+msg_cs_bad          db " -> not ring 0: something runs above me", 10, 0
+msg_ok              db " -> ok", 10, 0
+msg_pushf           db "pushf right after cli shows IF = ", 0
+msg_pushf_bad       db " -> the flags lie: cli did not change what pushf sees", 10, 0
+msg_popf_off        db "popf with IF=0, then a long critical section", 0
+msg_popf_off_bad    db " -> the timer interrupted it: lost interrupt-disable (popf kept IF=1)", 10, 0
+msg_popf_on         db "pushf; cli; popf, then a long section", 0
+msg_popf_on_bad     db " -> no timer interrupt: lost interrupt-enable (popf did not restore IF=1)", 10, 0
+msg_sgdt            db "sgdt: GDT at ", 0
+msg_sidt            db "sidt: IDT at ", 0
+msg_table_bad       db " -> not the table I loaded: someone else's", 10, 0
+msg_smsw            db "smsw: machine status word ", 0
+msg_smsw_bad        db " -> not the cr0 I wrote: someone else's", 10, 0
+msg_checks1         db "ring-0 checks passed: ", 0
+msg_checks2         db " of 7", 10, 0
 msg_sieve1          db "sieve of Eratosthenes below ", 0
 msg_sieve2          db ": ", 0
 msg_sieve3          db " primes, sum ", 0
 msg_fib             db "fibonacci(40) = ", 0
 msg_critical1       db "critical sections: ", 0
 msg_critical2       db " cli/sti pairs, shared counter = ", 0
+msg_cli_inside      db "timer interrupts taken inside cli sections: ", 0
+msg_cli_held        db "timer ticks that waited for sti: ", 0
+msg_yes             db "yes", 10, 0
+msg_no              db "no", 10, 0
+msg_ticks           db "timer handler ran for every wake-up: ", 0
+msg_de              db "divide error (#DE) caught by the kernel's handler at ", 0
+msg_unexpected      db "unexpected exception, vector ", 0
 msg_idle1           db "idle loop: woke up ", 0
 msg_idle2           db " times from hlt", 10, 0
 msg_off             db "powering off through port 0xf4 with exit code 0", 10, 0
@@ -360,7 +724,13 @@ ABSOLUTE image_end
                     alignb 4096     ; writable data on its own pages, away from the code: a CPU
                                     ; (and Unicorn) must re-check translated code on every store
                                     ; to a page that holds it
+idt                 resq 256
 loader_magic        resd 1
+ticks               resd 1
+ticks_inside_cli    resd 1
+ticks_held_back     resd 1
+checks_passed       resd 1
+table_register      resb 6
 shared_counter      resd 1
 wakeups             resd 1
 serial_present      resb 1

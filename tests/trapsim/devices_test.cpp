@@ -7,6 +7,8 @@
 
 #include "trapsim/guest_machine.h"
 #include "trapsim/io_bus.h"
+#include "trapsim/pic_8259.h"
+#include "trapsim/pit_8254.h"
 #include "trapsim/power_off_device.h"
 #include "trapsim/serial_16550.h"
 #include "core/error.h"
@@ -63,6 +65,100 @@ TEST(IoBus, RoutesClaimedPortsAndFloatsTheRest) {
     bus.out(0x80, 1, 0);
     EXPECT_EQ(bus.unclaimedAccesses(), 3u);
     EXPECT_THROW(bus.attach(0x3FC, 2, &off), Error);
+}
+
+// The initialisation every PC kernel does: IRQ 0-7 at 0x20, IRQ 8-15 at 0x28, cascade on IRQ 2.
+void initialisePics(PicPair& pic, uint8_t master_mask, uint8_t slave_mask) {
+    for (uint16_t base : {PicPair::kMasterPort, PicPair::kSlavePort}) pic.out(base, 1, 0x11);  // ICW1
+    pic.out(0x21, 1, 0x20);  // ICW2
+    pic.out(0xA1, 1, 0x28);
+    pic.out(0x21, 1, 0x04);  // ICW3
+    pic.out(0xA1, 1, 0x02);
+    pic.out(0x21, 1, 0x01);  // ICW4
+    pic.out(0xA1, 1, 0x01);
+    pic.out(0x21, 1, master_mask);  // OCW1
+    pic.out(0xA1, 1, slave_mask);
+}
+
+TEST(Pic8259, RemappedTimerInterruptIsDeliveredOnceUntilEoi) {
+    PicPair pic;
+    pic.raise(0);
+    EXPECT_FALSE(pic.pendingVector()) << "masked until initialised";
+    initialisePics(pic, 0xFE, 0xFF);
+    EXPECT_TRUE(pic.master().initialised());
+    EXPECT_EQ(pic.in(0x21, 1), 0xFEu);
+    pic.raise(0);
+    ASSERT_TRUE(pic.pendingVector());
+    EXPECT_EQ(*pic.pendingVector(), 0x20);
+    const auto taken = pic.acknowledge();
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->first, 0x20);
+    EXPECT_EQ(pic.master().isr(), 1u);
+    pic.raise(0);
+    EXPECT_FALSE(pic.pendingVector()) << "IRQ 0 is still in service";
+    pic.out(0x20, 1, 0x0A);  // OCW3: read IRR
+    EXPECT_EQ(pic.in(0x20, 1) & 1, 1u);
+    pic.out(0x20, 1, 0x20);  // non-specific EOI
+    EXPECT_EQ(pic.master().isr(), 0u);
+    EXPECT_EQ(*pic.pendingVector(), 0x20);
+}
+
+TEST(Pic8259, MaskedLinesWaitAndSlaveLinesArriveThroughTheCascade) {
+    PicPair pic;
+    initialisePics(pic, 0xFB, 0xFF);  // only the cascade line open on the master
+    pic.raise(1);
+    EXPECT_FALSE(pic.pendingVector()) << "IRQ 1 is masked";
+    pic.out(0xA1, 1, 0xFE);  // unmask IRQ 8
+    pic.raise(8);
+    ASSERT_TRUE(pic.pendingVector());
+    EXPECT_EQ(*pic.pendingVector(), 0x28);
+    const auto taken = pic.acknowledge();
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->second, 8);
+    pic.raise(3);
+    pic.out(0x21, 1, 0xF1);  // unmask IRQ 1 and IRQ 3 too
+    ASSERT_TRUE(pic.pendingVector()) << "IRQ 1 outranks the cascade line in service";
+    EXPECT_EQ(*pic.pendingVector(), 0x21);
+    pic.out(0x21, 1, 0xF2);  // mask IRQ 1 again: IRQ 3 ranks below the IRQ 2 in service
+    EXPECT_FALSE(pic.pendingVector());
+}
+
+TEST(Pit8254, Mode2RaisesATickEveryDivisorClocks) {
+    uint64_t now = 100;
+    Pit8254 pit([&] { return now; });
+    EXPECT_EQ(pit.nextTick(), Pit8254::kNever);
+    pit.out(0x43, 1, 0x34);  // channel 0, lobyte/hibyte, mode 2
+    pit.out(0x40, 1, 1000 & 0xFF);
+    EXPECT_EQ(pit.nextTick(), Pit8254::kNever) << "not running until both bytes are written";
+    pit.out(0x40, 1, 1000 >> 8);
+    EXPECT_EQ(pit.mode(), 2);
+    EXPECT_EQ(pit.divisor(), 1000u);
+    EXPECT_EQ(pit.nextTick(), 1100u);
+    now = 350;
+    pit.out(0x43, 1, 0x00);  // latch
+    const uint32_t low = pit.in(0x40, 1), high = pit.in(0x40, 1);
+    EXPECT_EQ(low | (high << 8), 750u);
+    now = 1100;
+    pit.tickDelivered(now);
+    EXPECT_EQ(pit.nextTick(), 2100u);
+    now = 5500;  // a long halt: the missed ticks coalesce
+    pit.tickDelivered(now);
+    EXPECT_EQ(pit.nextTick(), 6100u);
+    EXPECT_EQ(pit.ticks(), 2u);
+}
+
+TEST(Pit8254, DivisorZeroMeans65536AndMode0NeverRepeats) {
+    uint64_t now = 0;
+    Pit8254 pit([&] { return now; });
+    pit.out(0x43, 1, 0x36);  // mode 3
+    pit.out(0x40, 1, 0);
+    pit.out(0x40, 1, 0);
+    EXPECT_EQ(pit.divisor(), 65536u);
+    EXPECT_EQ(pit.nextTick(), 65536u);
+    pit.out(0x43, 1, 0x30);  // mode 0: interrupt on terminal count, not a rate generator
+    pit.out(0x40, 1, 10);
+    pit.out(0x40, 1, 0);
+    EXPECT_EQ(pit.nextTick(), Pit8254::kNever);
 }
 
 // A register file without a CPU, for emulating mov to/from control registers.
@@ -125,12 +221,12 @@ TEST(TrapDispatcher, RecognisedButUnemulatedInstructionsAreReported) {
     IoBus bus;
     TrapDispatcher dispatch(vcpu, bus);
     FakeRegisters regs;
-    DecodedInstruction lgdt = privileged(PrivilegedOp::Other);
-    lgdt.mnemonic = "lgdt";
-    lgdt.operands = "[0x2000]";
-    const TrapOutcome out = dispatch.emulate(lgdt, regs);
+    DecodedInstruction ltr = privileged(PrivilegedOp::Other);
+    ltr.mnemonic = "ltr";
+    ltr.operands = "ax";
+    const TrapOutcome out = dispatch.emulate(ltr, regs);
     EXPECT_EQ(out.kind, TrapOutcome::Kind::Unsupported);
-    EXPECT_NE(out.detail.find("lgdt [0x2000]"), std::string::npos);
+    EXPECT_NE(out.detail.find("ltr ax"), std::string::npos);
 }
 
 }  // namespace

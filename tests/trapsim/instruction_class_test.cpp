@@ -24,9 +24,36 @@ TEST(InstructionClass, PrivilegedInstructionsAreRecognised) {
     EXPECT_EQ(decode({0xEE}).op, PrivilegedOp::Out);                // out dx, al
     EXPECT_EQ(decode({0xE6, 0xF4}).op, PrivilegedOp::Out);          // out 0xf4, al
     EXPECT_EQ(decode({0xEC}).op, PrivilegedOp::In);                 // in al, dx
-    EXPECT_EQ(decode({0x0F, 0x01, 0x15, 0, 0x20, 0, 0}).op, PrivilegedOp::Other);  // lgdt [0x2000]
-    EXPECT_EQ(decode({0x0F, 0x30}).op, PrivilegedOp::Other);        // wrmsr
+    EXPECT_EQ(decode({0x0F, 0x01, 0x15, 0, 0x20, 0, 0}).op, PrivilegedOp::Lgdt);  // lgdt [0x2000]
+    EXPECT_EQ(decode({0x0F, 0x01, 0x1D, 0, 0x20, 0, 0}).op, PrivilegedOp::Lidt);  // lidt [0x2000]
+    EXPECT_EQ(decode({0x0F, 0x00, 0xD8}).op, PrivilegedOp::Other);  // ltr ax
+    EXPECT_EQ(decode({0x0F, 0x30}).op, PrivilegedOp::Wrmsr);        // wrmsr
+    EXPECT_EQ(decode({0x0F, 0x01, 0x38}).op, PrivilegedOp::Invlpg);  // invlpg [eax]
+    EXPECT_EQ(decode({0x0F, 0xA2}).op, PrivilegedOp::Cpuid);        // cpuid
+    EXPECT_EQ(decode({0x0F, 0xA2}).sensitivity, Sensitivity::Innocuous);
     EXPECT_EQ(decode({0xFA}).sensitivity, Sensitivity::Privileged);
+}
+
+TEST(InstructionClass, DescriptorTableLoadsCarryTheirMemoryOperand) {
+    const DecodedInstruction lgdt = decode({0x0F, 0x01, 0x54, 0x8B, 0x10});  // lgdt [ebx + ecx*4 + 0x10]
+    ASSERT_TRUE(lgdt.memory.has_value());
+    EXPECT_EQ(lgdt.memory->base, X86_REG_EBX);
+    EXPECT_EQ(lgdt.memory->index, X86_REG_ECX);
+    EXPECT_EQ(lgdt.memory->scale, 4);
+    EXPECT_EQ(lgdt.memory->disp, 0x10);
+    EXPECT_EQ(opName(lgdt.op), "lgdt");
+}
+
+TEST(InstructionClass, IretAndMovSsTrapOnlyThroughRingCompression) {
+    const DecodedInstruction iret = decode({0xCF});  // iretd
+    EXPECT_EQ(iret.op, PrivilegedOp::Iret);
+    EXPECT_EQ(iret.sensitivity, Sensitivity::SensitiveUnprivileged);
+    EXPECT_FALSE(faultsAt(iret, 1, 0)) << "whether it traps depends on the frame, which the monitor checks";
+    const DecodedInstruction mov_ss = decode({0x8E, 0xD0});  // mov ss, ax (Capstone: "mov ss, eax")
+    EXPECT_EQ(mov_ss.op, PrivilegedOp::MovToSs);
+    EXPECT_EQ(mov_ss.general_register, X86_REG_EAX);
+    EXPECT_EQ(opName(mov_ss.op), "mov_ss");
+    EXPECT_EQ(decode({0x8E, 0xD8}).op, PrivilegedOp::None);  // mov ds, ax: fine at ring 1
 }
 
 TEST(InstructionClass, ControlRegisterMovesNameBothRegisters) {
@@ -46,7 +73,22 @@ TEST(InstructionClass, X86HolesAreSensitiveButNotPrivileged) {
     EXPECT_EQ(decode({0x9D}).sensitivity, Sensitivity::SensitiveUnprivileged);  // popfd
     EXPECT_EQ(decode({0x9C}).sensitivity, Sensitivity::SensitiveUnprivileged);  // pushfd
     EXPECT_EQ(decode({0x0F, 0x01, 0x05, 0, 0x20, 0, 0}).sensitivity, Sensitivity::SensitiveUnprivileged);  // sgdt
-    EXPECT_EQ(decode({0x9D}).op, PrivilegedOp::None);
+    // They have an operation (the binary translator emulates them), but never fault.
+    EXPECT_EQ(decode({0x9D}).op, PrivilegedOp::Popf);
+    EXPECT_EQ(decode({0x9C}).op, PrivilegedOp::Pushf);
+    EXPECT_EQ(decode({0x8C, 0xC8}).op, PrivilegedOp::MovFromCs);  // mov eax, cs
+    EXPECT_EQ(decode({0x0F, 0x01, 0xE0}).op, PrivilegedOp::Smsw);  // smsw eax
+    for (auto bytes : {std::vector<uint8_t>{0x9D}, {0x9C}, {0x8C, 0xC8}, {0x0F, 0x01, 0x05, 0, 0x20, 0, 0}})
+        EXPECT_FALSE(faultsAt(decode(bytes), 3, 0));
+}
+
+TEST(InstructionClass, ControlTransfersEndATranslationBlock) {
+    EXPECT_TRUE(decode({0xEB, 0xFE}).ends_block);        // jmp $
+    EXPECT_TRUE(decode({0x75, 0x00}).ends_block);        // jnz
+    EXPECT_TRUE(decode({0xC3}).ends_block);              // ret
+    EXPECT_TRUE(decode({0xCF}).ends_block);              // iretd
+    EXPECT_TRUE(decode({0xCD, 0x80}).ends_block);        // int 0x80
+    EXPECT_FALSE(decode({0x01, 0xC8}).ends_block);       // add eax, ecx
 }
 
 TEST(InstructionClass, OrdinaryInstructionsAreInnocuous) {

@@ -49,11 +49,25 @@ TEST(TrapVmmKernel, PrintsItsConsoleAndPowersOffCleanly) {
               "VirtLab guest kernel 1.0: a 32-bit kernel that believes it owns the machine\n"
               "booted by a Multiboot loader? eax was 0x2badb002 (yes)\n"
               "cr0 = 0x00000011: protected mode, paging off\n"
-              "privilege level in cs (the kernel expects 0): 1\n"
+              "divide error (#DE) caught by the kernel's handler at 0x001000d8\n"
               "sieve of Eratosthenes below 10000: 1229 primes, sum 5736396\n"
               "fibonacci(40) = 102334155\n"
               "critical sections: 2000 cli/sti pairs, shared counter = 2000\n"
+              "timer interrupts taken inside cli sections: 0\n"
+              "timer ticks that waited for sti: yes\n"
+              // x86's holes, as trap-and-emulate leaves them: every check of them fails.
+              "privilege level in cs (the kernel expects 0): 1 -> not ring 0: something runs above me\n"
+              "pushf right after cli shows IF = 1 -> the flags lie: cli did not change what pushf sees\n"
+              "popf with IF=0, then a long critical section -> the timer interrupted it: lost interrupt-disable "
+              "(popf kept IF=1)\n"
+              "pushf; cli; popf, then a long section -> no timer interrupt: lost interrupt-enable (popf did not "
+              "restore IF=1)\n"
+              "sgdt: GDT at 0xffff0000 -> not the table I loaded: someone else's\n"
+              "sidt: IDT at 0xffff0800 -> not the table I loaded: someone else's\n"
+              "smsw: machine status word 0x00000011 -> not the cr0 I wrote: someone else's\n"
+              "ring-0 checks passed: 0 of 7\n"
               "idle loop: woke up 16 times from hlt\n"
+              "timer handler ran for every wake-up: yes\n"
               "powering off through port 0xf4 with exit code 0\n");
 }
 
@@ -64,27 +78,40 @@ TEST(TrapVmmKernel, TrapCountsMatchWhatTheKernelSourceDoes) {
     const uint64_t critical = kernelConstant("CRITICAL_SECTIONS");
     const uint64_t halts = kernelConstant("IDLE_HALTS");
     const uint64_t chars = vmm.snapshot().console.size();
+    const uint64_t interrupts = c.at("interrupts_injected");
     ASSERT_GT(critical, 0u);
-    // kernel.asm: one cli at entry, then CRITICAL_SECTIONS x (cli; sti), IDLE_HALTS x (sti; hlt).
-    EXPECT_EQ(c.at("traps.cli"), 1 + critical);
-    EXPECT_EQ(c.at("traps.sti"), critical + halts);
+    // kernel.asm: one cli at entry, CRITICAL_SECTIONS x (cli; sti), 2 cli and 3 sti in the
+    // ring-0 checks, the sti that starts the timer, IDLE_HALTS x (sti; hlt).
+    EXPECT_EQ(c.at("traps.cli"), 1 + critical + 2);
+    EXPECT_EQ(c.at("traps.sti"), 1 + critical + 3 + halts);
     EXPECT_EQ(c.at("traps.hlt"), halts);
-    EXPECT_EQ(c.at("traps.mov_cr"), 1u);  // mov eax, cr0
+    EXPECT_EQ(c.at("traps.mov_cr"), 3u);  // mov eax, cr0 twice, mov cr0, eax once
+    EXPECT_EQ(c.at("traps.lgdt"), 1u);
+    EXPECT_EQ(c.at("traps.lidt"), 1u);
+    EXPECT_EQ(c.at("traps.mov_ss"), 1u);  // its RPL-0 stack selector
+    // Every handler returns with iret: one per timer interrupt and one for the divide error.
+    EXPECT_EQ(c.at("exceptions_reflected"), 1u);
+    EXPECT_GE(interrupts, halts) << "every hlt is woken by a timer interrupt";
+    EXPECT_EQ(c.at("traps.iret"), interrupts + 1);
     // serial_init: 8 register writes and a scratch-register read; per character one LSR poll
-    // and one THR write; finally the byte to the power-off port.
-    EXPECT_EQ(c.at("traps.out"), 8 + chars + 1);
-    EXPECT_EQ(c.at("traps.in"), 1 + chars);
+    // and one THR write; timer_init: 10 writes to the PICs and 3 to the PIT; per critical
+    // section an OCW3 write and an IRR read; per tick an EOI; finally the power-off byte.
+    EXPECT_EQ(c.at("traps.out"), 8 + chars + 13 + critical + interrupts + 1);
+    EXPECT_EQ(c.at("traps.in"), 1 + chars + critical);
     EXPECT_EQ(c.at("traps.other"), 0u);
-    const uint64_t traps = c.at("traps.cli") + c.at("traps.sti") + c.at("traps.hlt") + c.at("traps.mov_cr") +
-                           c.at("traps.out") + c.at("traps.in");
+    uint64_t traps = 0;
+    for (const char* op : {"cli", "sti", "hlt", "mov_cr", "lgdt", "lidt", "mov_ss", "iret", "out", "in"})
+        traps += c.at(std::string("traps.") + op);
     EXPECT_EQ(c.at("traps"), traps);
     EXPECT_GT(traps, 4000u) << "thousands of consecutive traps";
-    EXPECT_EQ(c.at("vmm_entries"), traps);
+    const uint64_t entries = traps + interrupts + c.at("exceptions_reflected");
+    EXPECT_EQ(c.at("vmm_entries"), entries);
     EXPECT_EQ(c.at("modeled_cycles"), c.at("guest_instructions") * vmm.config().cost.cycles_per_instruction +
-                                          traps * vmm.config().cost.trap_round_trip_cycles);
+                                          entries * vmm.config().cost.trap_round_trip_cycles);
+    EXPECT_GT(c.at("idle_clocks"), 0u) << "hlt skips the virtual clock ahead to the next tick";
     // Each distinct privileged-instruction site (not in/out) first traps through a real #GP.
-    EXPECT_GE(c.at("trap_sites_found_by_gp"), 5u);
-    EXPECT_LE(c.at("trap_sites_found_by_gp"), 8u);
+    EXPECT_GE(c.at("trap_sites_found_by_gp"), 10u);
+    EXPECT_LE(c.at("trap_sites_found_by_gp"), 25u);
 }
 
 TEST(TrapVmmKernel, SnapshotShowsRealAndVirtualCpuSideBySide) {
@@ -94,8 +121,11 @@ TEST(TrapVmmKernel, SnapshotShowsRealAndVirtualCpuSideBySide) {
     EXPECT_EQ(registerValue(s, "cpl (real)"), "1");
     EXPECT_EQ(registerValue(s, "cpl (guest believes)"), "0");
     EXPECT_EQ(registerValue(s, "IF (real)"), "1");
-    EXPECT_EQ(registerValue(s, "cs"), "0x00000019");
-    EXPECT_EQ(registerValue(s, "cr0 (shadow)"), "0x00000011");
+    EXPECT_EQ(registerValue(s, "cs"), "0x00000009") << "the kernel's own code selector 0x08, at ring 1";
+    EXPECT_EQ(registerValue(s, "gdtr (real)"), "0xffff0000");
+    EXPECT_NE(registerValue(s, "gdtr (virtual)"), "0xffff0000");
+    EXPECT_NE(registerValue(s, "idtr (virtual)"), "0x00000000");
+    EXPECT_EQ(registerValue(s, "cr0 (shadow)"), "0x00000033") << "the kernel set MP and NE";
     ASSERT_FALSE(s.listing.empty());
     EXPECT_EQ(s.listing.front(), "0x00100020  cli");  // the kernel's first instruction
 }
@@ -280,16 +310,13 @@ TEST(TrapVmmGuests, JumpingIntoMonitorCodeFails) {
 }
 
 TEST(TrapVmmGuests, PrivilegedInstructionsThisMonitorDoesNotEmulateAreNamed) {
-    TrapVmm vmm(guestConfig("lgdt", R"(
+    TrapVmm vmm(guestConfig("ltr", R"(
         BITS 32
         ORG 0x100000
-            lgdt [gdtr]
-        gdtr:
-            dw 0
-            dd 0
+            ltr ax              ; a task register: no task switching in this machine
     )"));
     ASSERT_EQ(vmm.run(), RunState::Failed);
-    EXPECT_NE(vmm.failure().find("privileged instruction `lgdt"), std::string::npos) << vmm.failure();
+    EXPECT_NE(vmm.failure().find("privileged instruction `ltr ax`"), std::string::npos) << vmm.failure();
     EXPECT_EQ(vmm.counters().at("traps.other"), 1u);
     EXPECT_EQ(vmm.counters().at("guest_instructions"), 1u);
 }

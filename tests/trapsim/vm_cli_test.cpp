@@ -1,8 +1,10 @@
 // `virtlab vm ...` as a user, a lesson or a grader script sees it.
 #include <gtest/gtest.h>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 #include <filesystem>
 #include <fstream>
@@ -32,7 +34,7 @@ TEST(VmCli, RunTrapPrintsConsoleThenTrapTable) {
     ASSERT_NE(banner, std::string::npos) << r.out;
     ASSERT_NE(table, std::string::npos) << r.out;
     EXPECT_LT(banner, table);
-    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\n  cli +2001\\n"))) << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\n  cli +2003\\n"))) << r.out;
     EXPECT_TRUE(std::regex_search(r.out, std::regex("\\n  hlt +16\\n"))) << r.out;
     EXPECT_NE(r.out.find("guest instructions"), std::string::npos);
     EXPECT_NE(r.out.find("modeled cycles"), std::string::npos);
@@ -49,13 +51,15 @@ TEST(VmCli, JsonHasTheContractKeys) {
     EXPECT_EQ(o["mode"].toString(), "trap");
     EXPECT_TRUE(o["console"].toString().startsWith("VirtLab guest kernel 1.0"));
     const QJsonObject exits = o["exits"].toObject();
-    EXPECT_EQ(exits["cli"].toInteger(), 2001);
-    EXPECT_EQ(exits["sti"].toInteger(), 2016);
+    EXPECT_EQ(exits["cli"].toInteger(), 2003);  // kernel.asm: boot, 2000 critical sections, 2 ring-0 checks
+    EXPECT_EQ(exits["sti"].toInteger(), 2020);  // timer start, 2000 sections, 3 checks, 16 idle halts
     EXPECT_EQ(exits["hlt"].toInteger(), 16);
     EXPECT_GT(exits["out"].toInteger(), 400);
     EXPECT_TRUE(o["hypercalls"].toObject().isEmpty());
     EXPECT_GT(o["guest_instructions"].toInteger(), 100000);
-    EXPECT_EQ(o["vmm_entries"].toInteger(), o["traps"].toInteger());
+    EXPECT_GE(o["interrupts"].toInteger(), 16) << "at least one timer interrupt per idle hlt";
+    EXPECT_EQ(o["vmm_entries"].toInteger(),
+              o["traps"].toInteger() + o["interrupts"].toInteger() + o["counters"]["exceptions_reflected"].toInteger());
     EXPECT_EQ(o["exit_code"].toInt(), 0);
     EXPECT_GT(o["modeled_cycles"].toInteger(), o["guest_instructions"].toInteger());
 }
@@ -78,10 +82,62 @@ TEST(VmCli, FailingGuestExitsOneWithTheReportAlsoInJson) {
 }
 
 TEST(VmCli, UnknownModeListsTheValidOnes) {
-    const auto r = runVirtlab({"vm", "run", "--mode", "hw"});
+    const auto r = runVirtlab({"vm", "run", "--mode", "pv"});
     EXPECT_EQ(r.exit_status, 2);
-    EXPECT_NE(r.err.find("unknown mode 'hw' (valid modes: trap)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("unknown mode 'pv' (valid modes: trap, bt, hw)"), std::string::npos) << r.err;
     EXPECT_EQ(r.out, "");
+}
+
+TEST(VmCli, HwModeReportsExitsBySdmReason) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "hw", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parseJson(r.out);
+    EXPECT_EQ(o["mode"].toString(), "hw");
+    const QJsonObject exits = o["exits"].toObject();
+    EXPECT_EQ(exits["HLT (12)"].toInteger(), 16);
+    EXPECT_GT(exits["I/O instruction (30)"].toInteger(), 1000);
+    EXPECT_EQ(exits["control-register access (28)"].toInteger(), 1);
+    EXPECT_TRUE(o["console"].toString().contains("ring-0 checks passed: 7 of 7"));
+    EXPECT_EQ(o["traps"].toInteger(), 0);
+    const auto text = runVirtlab({"vm", "run", "--mode", "hw"});
+    EXPECT_TRUE(std::regex_search(text.out, std::regex("\\n  HLT \\(12\\) +16\\n"))) << text.out;
+}
+
+TEST(VmCli, BtModeShowsTheTranslationBesideTheOriginal) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "bt", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parseJson(r.out);
+    EXPECT_EQ(o["mode"].toString(), "bt");
+    EXPECT_GT(o["bt"]["blocks"].toInteger(), 10);
+    EXPECT_GT(o["bt"]["rewritten"].toInteger(), 10);
+    EXPECT_EQ(o["exits"]["popf"].toInteger(), 2);
+    bool cli_rewritten = false;
+    for (const auto& line : o["listing"].toArray())
+        cli_rewritten |= line.toString().contains(QRegularExpression("^0x00100020  cli +->  call vmm_cli$"));
+    EXPECT_TRUE(cli_rewritten);
+}
+
+TEST(VmCli, CompareRunsEveryModeAndOnlyThePopfDemoLinesDiffer) {
+    const auto r = runVirtlab({"vm", "compare", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parseJson(r.out);
+    const QJsonArray runs = o["runs"].toArray();
+    ASSERT_EQ(runs.size(), 3);
+    EXPECT_EQ(runs[0].toObject()["mode"].toString(), "trap");
+    EXPECT_EQ(runs[1].toObject()["mode"].toString(), "bt");
+    EXPECT_EQ(runs[2].toObject()["mode"].toString(), "hw");
+    EXPECT_EQ(runs[1].toObject()["console"].toString(), runs[2].toObject()["console"].toString());
+    const QJsonArray differing = o["console_differences"].toArray();
+    EXPECT_EQ(differing.size(), 16) << "the eight ring-0 check lines, as trap and as bt/hw print them";
+    for (const auto& line : differing) {
+        const QString text = line.toString();
+        EXPECT_TRUE(text.contains(" -> ") || text.startsWith("ring-0 checks passed")) << text.toStdString();
+    }
+    const auto text = runVirtlab({"vm", "compare"});
+    ASSERT_EQ(text.exit_status, 0) << text.err;
+    EXPECT_NE(text.out.find("[trap] ring-0 checks passed: 0 of 7"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("[hw  ] ring-0 checks passed: 7 of 7"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("side by side"), std::string::npos);
 }
 
 TEST(VmCli, MalformedAsmNamesFileAndLine) {

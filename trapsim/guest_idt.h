@@ -1,0 +1,54 @@
+// Interrupt and exception delivery through the guest's own IDT, done by the monitor the way
+// the CPU does it for a kernel at ring 0 (Intel SDM Vol. 3 §6.12.1, same-privilege case):
+// read the gate, push EFLAGS, CS and EIP (and an error code for the exceptions that have one)
+// on the current stack, clear IF for an interrupt gate, and continue at the gate's target.
+//
+// What is pushed is what the guest believes: EFLAGS with the virtual IF (the real IF is always
+// 1) and CS with RPL 0. That CS is what makes the guest's `iret` come back to the monitor: an
+// iret at real ring 1 to a frame whose CS has RPL 0 is a return to a more privileged level, so
+// the CPU raises #GP and the monitor emulates the iret -- including restoring the virtual IF,
+// which a native iret at CPL 1 > IOPL 0 would silently leave alone.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "trapsim/virtual_cpu.h"
+
+namespace vl::vm {
+
+class GuestMachine;
+
+struct IdtGate {
+    uint16_t selector = 0;
+    uint32_t offset = 0;
+    bool interrupt_gate = false;  // type 0xE clears IF; a trap gate (0xF) does not
+    int dpl = 0;
+};
+
+// Exceptions that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC.
+bool exceptionHasErrorCode(uint32_t vector);
+
+// The 32-bit interrupt or trap gate for `vector`, or nullopt when the IDT has none (outside
+// the limit, not present, another type, or unreadable memory).
+std::optional<IdtGate> readIdtGate(const GuestMachine& machine, const DescriptorTableRegister& idtr, uint32_t vector);
+
+struct Delivery {
+    enum class Result { Delivered, NoGate, StackFault, BadSelector };
+    Result result = Result::Delivered;
+    std::string detail;  // "vector 0x20 -> 0x08:0x00100340, frame at 0x0010b000"
+};
+
+// Builds the frame on the guest's stack and transfers control to the gate's handler at the
+// guest's real ring. `return_eip` is what the frame returns to. With `guest_owns_cpu` (the hw
+// mode: the guest really runs at ring 0) the guest's IDTR, IF and CS are the real ones, and the
+// monitor does what VM entry with event injection makes the CPU do.
+Delivery deliverThroughIdt(GuestMachine& machine, VirtualCpu& vcpu, uint32_t vector, uint32_t return_eip,
+                           std::optional<uint32_t> error_code, bool guest_owns_cpu = false);
+
+// The EFLAGS value the guest would see: the real flags with IF replaced by the virtual IF and
+// IOPL 0.
+uint32_t virtualEflags(uint32_t real_eflags, const VirtualCpu& vcpu);
+
+}  // namespace vl::vm

@@ -1,0 +1,74 @@
+#include "trapsim/monitor_mode.h"
+
+#include <algorithm>
+
+namespace vl::vm {
+
+std::string modeName(MonitorMode mode) {
+    switch (mode) {
+    case MonitorMode::Trap: return "trap";
+    case MonitorMode::BinaryTranslation: return "bt";
+    case MonitorMode::HardwareAssisted: return "hw";
+    }
+    return "trap";
+}
+
+std::optional<MonitorMode> parseMode(const std::string& name) {
+    for (MonitorMode m : {MonitorMode::Trap, MonitorMode::BinaryTranslation, MonitorMode::HardwareAssisted})
+        if (modeName(m) == name) return m;
+    return std::nullopt;
+}
+
+std::string exitReasonName(ExitReason reason) {
+    switch (reason) {
+    case ExitReason::ExceptionOrNmi: return "exception or NMI";
+    case ExitReason::ExternalInterrupt: return "external interrupt";
+    case ExitReason::TripleFault: return "triple fault";
+    case ExitReason::InterruptWindow: return "interrupt window";
+    case ExitReason::Cpuid: return "CPUID";
+    case ExitReason::Hlt: return "HLT";
+    case ExitReason::Invlpg: return "INVLPG";
+    case ExitReason::Rdtsc: return "RDTSC";
+    case ExitReason::Vmcall: return "VMCALL";
+    case ExitReason::CrAccess: return "control-register access";
+    case ExitReason::IoInstruction: return "I/O instruction";
+    case ExitReason::Rdmsr: return "RDMSR";
+    case ExitReason::Wrmsr: return "WRMSR";
+    }
+    return "unknown";
+}
+
+std::string exitCounterSuffix(ExitReason reason) {
+    switch (reason) {
+    case ExitReason::ExceptionOrNmi: return "exception";
+    case ExitReason::ExternalInterrupt: return "external_interrupt";
+    case ExitReason::TripleFault: return "triple_fault";
+    case ExitReason::InterruptWindow: return "interrupt_window";
+    case ExitReason::Cpuid: return "cpuid";
+    case ExitReason::Hlt: return "hlt";
+    case ExitReason::Invlpg: return "invlpg";
+    case ExitReason::Rdtsc: return "rdtsc";
+    case ExitReason::Vmcall: return "vmcall";
+    case ExitReason::CrAccess: return "cr_access";
+    case ExitReason::IoInstruction: return "io";
+    case ExitReason::Rdmsr: return "rdmsr";
+    case ExitReason::Wrmsr: return "wrmsr";
+    }
+    return "unknown";
+}
+
+bool VmcsControls::portExits(uint16_t port) const {
+    if (use_io_bitmaps) return std::find(io_bitmap.begin(), io_bitmap.end(), port) != io_bitmap.end();
+    return unconditional_io_exiting;
+}
+
+uint32_t ioExitQualification(uint16_t port, int size, bool in, bool string, bool rep, bool immediate) {
+    return static_cast<uint32_t>(size - 1) | (in ? 1u << 3 : 0) | (string ? 1u << 4 : 0) | (rep ? 1u << 5 : 0) |
+           (immediate ? 1u << 6 : 0) | (static_cast<uint32_t>(port) << 16);
+}
+
+uint32_t crExitQualification(int cr, bool to_cr, int gpr) {
+    return static_cast<uint32_t>(cr & 0xF) | (to_cr ? 0u : 1u << 4) | (static_cast<uint32_t>(gpr & 0xF) << 8);
+}
+
+}  // namespace vl::vm
