@@ -1,0 +1,91 @@
+#include "lessons/lab_api.h"
+
+#include <unistd.h>
+
+#include <QJSEngine>
+#include <QJsonValue>
+
+#include "core/error.h"
+
+namespace vl::lessons {
+
+LabApi::LabApi(QJSEngine& engine, ActiveEngine& active, ScenarioResult& result)
+    : engine_(engine), active_(active), result_(result) {}
+
+template <typename Run>
+QJSValue LabApi::callWorld(const QString& call, const QJSValue& options, Run run) {
+    if (!options.isUndefined() && !options.isObject()) {
+        engine_.throwError(QJSValue::TypeError, call + ": takes one options object");
+        return {};
+    }
+    try {
+        return engine_.toScriptValue(run(options.toVariant().toMap(), active_));
+    } catch (const WorldSkipped& skip) {
+        // Remembered here, not only thrown: a script that catches the exception still reports
+        // its checks as skipped.
+        result_.skipped = skip.reason;
+        QJSValue error = engine_.newErrorObject(QJSValue::GenericError, "skipped: " + skip.reason);
+        error.setProperty("name", "Skip");
+        engine_.throwError(error);
+    } catch (const std::exception& e) {  // vl::Error: bad options, a program that would not load ...
+        const QString message = QString::fromStdString(e.what());
+        engine_.throwError(QJSValue::GenericError, message.startsWith(call) ? message : call + ": " + message);
+    }
+    return {};
+}
+
+QJSValue LabApi::emulate(const QJSValue& options) { return callWorld("lab.emulate", options, runEmulation); }
+QJSValue LabApi::vm(const QJSValue& options) { return callWorld("lab.vm", options, runVm); }
+QJSValue LabApi::container(const QJSValue& options) { return callWorld("lab.container", options, runContainer); }
+bool LabApi::isRoot() const { return geteuid() == 0; }
+
+bool LabApi::checkName(const QString& call, const QJSValue& name) {
+    if (name.isString() && !name.toString().isEmpty()) return true;
+    engine_.throwError(QJSValue::TypeError, call + ": the first argument must be a non-empty name");
+    return false;
+}
+
+QString LabApi::display(const QJSValue& value) {
+    if (value.isUndefined()) return "undefined";
+    const QJSValue text = engine_.globalObject().property("JSON").property("stringify").call({value});
+    return text.isString() ? text.toString() : value.toString();
+}
+
+bool LabApi::expect(const QJSValue& name, const QJSValue& condition, const QJSValue& message) {
+    if (!checkName("expect", name)) return false;
+    const bool passed = condition.toBool();
+    QString why;
+    if (!passed) why = message.isUndefined() ? "expected a true condition" : message.toString();
+    result_.checks.push_back({name.toString(), passed, false, why});
+    return passed;
+}
+
+bool LabApi::expectEqual(const QJSValue& name, const QJSValue& actual, const QJSValue& expected) {
+    if (!checkName("expectEqual", name)) return false;
+    // Objects and arrays compare by their JSON text, everything else by ===.
+    const bool passed = (actual.isObject() || expected.isObject()) ? display(actual) == display(expected)
+                                                                   : actual.strictlyEquals(expected);
+    QString why;
+    if (!passed) why = "got " + display(actual) + ", expected " + display(expected);
+    result_.checks.push_back({name.toString(), passed, false, why});
+    return passed;
+}
+
+void LabApi::answer(const QJSValue& id, const QJSValue& value) {
+    if (!checkName("answer", id)) return;
+    if (value.isUndefined() || value.isCallable()) {
+        engine_.throwError(QJSValue::TypeError, "answer: '" + id.toString() + "' needs a number, string or boolean value");
+        return;
+    }
+    result_.answers[id.toString()] = QJsonValue::fromVariant(value.toVariant());
+}
+
+void LabApi::show(const QJSValue& pane) {
+    if (checkName("show", pane)) result_.hints.push_back({"show", pane.toString()});
+}
+
+void LabApi::highlight(const QJSValue& what) {
+    if (checkName("highlight", what)) result_.hints.push_back({"highlight", what.toString()});
+}
+
+}  // namespace vl::lessons

@@ -1,0 +1,45 @@
+#include "lessons/lesson_catalog.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include "core/error.h"
+
+namespace vl::lessons {
+
+QString LessonCatalog::defaultDirectory() {
+    const QString from_env = qEnvironmentVariable("VIRTLAB_LESSONS");
+    const QStringList candidates = {from_env, VIRTLAB_SOURCE_LESSONS_DIR, "/usr/local/share/virtlab/lessons",
+                                    "/usr/share/virtlab/lessons"};
+    QStringList looked;
+    for (const QString& dir : candidates) {
+        if (dir.isEmpty()) continue;
+        if (QFileInfo(dir).isDir()) return QDir(dir).absolutePath();
+        looked << dir;
+    }
+    throw Error(Error::Kind::System,
+                "no lessons directory (looked in " + looked.join(", ").toStdString() + "; set VIRTLAB_LESSONS)");
+}
+
+LessonCatalog::LessonCatalog() : directory_(defaultDirectory()) {}
+
+LessonCatalog::LessonCatalog(QString directory) : directory_(std::move(directory)) {
+    if (!QFileInfo(directory_).isDir()) throwInput(directory_.toStdString() + ": not a lessons directory");
+}
+
+QStringList LessonCatalog::ids() const {
+    QStringList out;
+    const auto entries = QDir(directory_).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    for (const QString& name : entries)
+        if (QFileInfo(directory_ + "/" + name + "/lesson.json").isFile()) out << name;
+    return out;
+}
+
+Lesson LessonCatalog::load(const QString& id) const {
+    if (!ids().contains(id))
+        throwInput("no lesson '" + id.toStdString() + "' in " + directory_.toStdString() +
+                   " (see `virtlab lesson list`)");
+    return loadLesson(directory_ + "/" + id);
+}
+
+}  // namespace vl::lessons
