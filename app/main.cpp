@@ -25,7 +25,13 @@ void printTopLevelHelp() {
                 "workload in full emulation, under trap-and-emulate, and in a real Linux container.\n"
                 "Without a command it opens the desktop lab when a display exists.\n\n"
                 "Commands:\n");
-    for (const auto& c : vl::cli::commands()) std::printf("  virtlab %s\n", c.synopsis.c_str());
+    // A synopsis is "usage  what it does"; the usage goes on its own line, the words under it.
+    for (const auto& c : vl::cli::commands()) {
+        const auto gap = c.synopsis.find("  ");
+        const auto words = gap == std::string::npos ? std::string() : c.synopsis.substr(c.synopsis.find_first_not_of(' ', gap));
+        std::printf("  virtlab %s\n", c.synopsis.substr(0, gap).c_str());
+        if (!words.empty()) std::printf("      %s\n", words.c_str());
+    }
     std::printf("\n  virtlab --version       print the version\n"
                 "  virtlab COMMAND --help  options of one command\n\n"
                 "Exit status: 0 success, 1 the guest, container or check failed, 2 bad usage or input.\n");

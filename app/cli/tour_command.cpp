@@ -31,9 +31,11 @@ QJsonObject toJson(const tour::WorldRun& run) {
     if (!run.failure.empty()) o["failure"] = qs(run.failure);
     o["console"] = qs(run.console);
     o["guest_instructions"] = count(run, "guest_instructions");
+    // What made the guest leave for the monitor, by reason: VM exits in hw, traps elsewhere.
+    const std::string prefix = run.mode == "hw" ? "exits." : "traps.";
     QJsonObject exits;
     for (const auto& [name, value] : run.counters)
-        if (name.starts_with("traps.")) exits[qs(name.substr(6))] = static_cast<qint64>(value);
+        if (name.starts_with(prefix) && value > 0) exits[qs(name.substr(prefix.size()))] = static_cast<qint64>(value);
     o["exits"] = exits;
     o["hypercalls"] = QJsonObject{};
     o["vmm_entries"] = count(run, "vmm_entries");
@@ -54,17 +56,17 @@ std::string cellText(const tour::WorldRun& run, const tour::Metric& metric) {
 }
 
 void printTable(const std::vector<tour::WorldRun>& runs) {
-    std::printf("%-22s", "");
-    for (const auto& r : runs) std::printf("%18s", r.world.c_str());
-    std::printf("\n%-22s", "result");
+    std::printf("%-24s", "");
+    for (const auto& r : runs) std::printf(" %19s", r.world.c_str());
+    std::printf("\n%-24s", "result");
     for (const auto& r : runs)
-        std::printf("%18s", r.skipped()                     ? "skipped"
+        std::printf(" %19s", r.skipped()                     ? "skipped"
                             : r.state == RunState::Finished ? ("exit " + std::to_string(r.exit_code)).c_str()
                                                             : "failed");
     std::printf("\n");
     for (const auto& metric : tour::metrics()) {
-        std::printf("%-22s", metric.label.c_str());
-        for (const auto& r : runs) std::printf("%18s", cellText(r, metric).c_str());
+        std::printf("%-24s", metric.label.c_str());
+        for (const auto& r : runs) std::printf(" %19s", cellText(r, metric).c_str());
         std::printf("\n");
     }
 }

@@ -7,7 +7,7 @@
 #include "containers/container_engine.h"
 #include "core/assets.h"
 #include "emulator/guest_loader.h"
-#include "emulator/unicorn_x86_engine.h"
+#include "emulator/engine_factory.h"
 #include "trapsim/trap_vmm.h"
 
 namespace vl::tour {
@@ -20,27 +20,23 @@ std::optional<double> counter(const WorldRun& run, const std::string& name) {
     return static_cast<double>(it->second);
 }
 
-// Traps by instruction are counted as traps.<instruction>; only a monitor has them.
-std::optional<double> traps(const WorldRun& run) {
-    if (!run.counters.count("vmm_entries")) return std::nullopt;
-    double total = 0;
-    for (const auto& [name, value] : run.counters)
-        if (name.starts_with("traps.")) total += static_cast<double>(value);
-    return total;
-}
-
 }  // namespace
 
 std::vector<World> worlds() {
+    auto monitor = [](vm::MonitorMode mode) {
+        return [mode] {
+            vm::TrapVmmConfig config;
+            config.mode = mode;
+            return std::unique_ptr<Engine>(std::make_unique<vm::TrapVmm>(config));
+        };
+    };
     std::vector<World> all;
+    // Full emulation is VirtLab's own x86 -> AArch64 translator on Unicorn's ARM64 CPU.
     all.push_back({"Full emulation", "emulate",
-                   [] {
-                       return std::unique_ptr<Engine>(
-                           std::make_unique<emu::UnicornX86Engine>(emu::loadGuest(builtAsset("tour/tour-i386"))));
-                   },
-                   ""});
-    all.push_back({"Trap & emulate", "trap",
-                   [] { return std::unique_ptr<Engine>(std::make_unique<vm::TrapVmm>(vm::TrapVmmConfig{})); }, ""});
+                   [] { return emu::makeEmulationEngine("dbt", emu::loadGuest(builtAsset("tour/tour-i386"))); }, ""});
+    all.push_back({"Trap & emulate", "trap", monitor(vm::MonitorMode::Trap), ""});
+    all.push_back({"Binary translation", "bt", monitor(vm::MonitorMode::BinaryTranslation), ""});
+    all.push_back({"Hardware-assisted", "hw", monitor(vm::MonitorMode::HardwareAssisted), ""});
     World container{"Container", "container",
                     [] {
                         ct::ContainerConfig config;
@@ -80,8 +76,11 @@ WorldRun run(const World& world) {
 const std::vector<Metric>& metrics() {
     static const std::vector<Metric> all = {
         {"guest instructions", "guest_instructions", [](const WorldRun& r) { return counter(r, "guest_instructions"); }},
+        {"AArch64 instructions", "host_instructions", [](const WorldRun& r) { return counter(r, "host_instructions"); }},
         {"system calls served", "syscalls", [](const WorldRun& r) { return counter(r, "syscalls"); }},
-        {"traps to the VMM", "traps", traps},
+        {"traps (callouts in bt)", "traps", [](const WorldRun& r) { return counter(r, "traps"); }},
+        {"VM exits", "exits", [](const WorldRun& r) { return counter(r, "exits"); }},
+        {"interrupts injected", "interrupts_injected", [](const WorldRun& r) { return counter(r, "interrupts_injected"); }},
         {"VMM entries", "vmm_entries", [](const WorldRun& r) { return counter(r, "vmm_entries"); }},
         {"modeled cycles", "modeled_cycles", [](const WorldRun& r) { return counter(r, "modeled_cycles"); }},
         {"wall time (ms)", "milliseconds", [](const WorldRun& r) { return std::optional<double>(r.seconds * 1000); }},

@@ -14,13 +14,14 @@ namespace vl::tour {
 
 struct World {
     std::string name;                                  // column title: "Full emulation"
-    std::string mode;                                  // JSON `mode`: "emulate", "trap", "container"
+    std::string mode;                                  // JSON `mode`: "emulate", "trap", "bt", "hw", "container"
     std::function<std::unique_ptr<Engine>()> factory;  // may throw vl::Error
     std::string skip_reason;                           // non-empty: not run here, and why
 };
 
-// The worlds in display order. The same tour program runs under full emulation and, built for
-// x86-64, in a real container (root only); the trap-and-emulate world boots the guest kernel.
+// The worlds in display order. The same tour program runs under full emulation (the DBT) and,
+// built for x86-64, in a real container (root only); the guest kernel boots under each monitor
+// (trap-and-emulate, binary translation, hardware-assisted).
 std::vector<World> worlds();
 
 struct WorldRun {

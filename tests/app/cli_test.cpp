@@ -69,12 +69,14 @@ TEST(Cli, TourJsonHasOneRunPerWorldAndTheSameAnswersInEach) {
     ASSERT_TRUE(doc.isObject());
     EXPECT_TRUE(doc["passed"].toBool());
     const QJsonArray runs = doc["runs"].toArray();
-    ASSERT_EQ(runs.size(), 3);
+    ASSERT_EQ(runs.size(), 5);
     QStringList modes;
     for (const auto& run : runs) modes << run.toObject()["mode"].toString();
-    EXPECT_EQ(modes, (QStringList{"emulate", "trap", "container"}));
+    EXPECT_EQ(modes, (QStringList{"emulate", "trap", "bt", "hw", "container"}));
 
-    const QJsonObject emulated = runs[0].toObject(), trapped = runs[1].toObject(), contained = runs[2].toObject();
+    const QJsonObject emulated = runs[0].toObject(), trapped = runs[1].toObject(), contained = runs[4].toObject();
+    const QJsonObject hardware = runs[3].toObject();
+    EXPECT_GT(hardware["exits"].toObject()["hlt"].toInteger(), 0) << "HLT exits in the hardware-assisted world";
     EXPECT_TRUE(emulated["console"].toString().contains("primes below 20000: 2262"));
     EXPECT_GT(emulated["guest_instructions"].toInteger(), 100000);
     EXPECT_GT(trapped["vmm_entries"].toInteger(), 1000);
