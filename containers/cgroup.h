@@ -49,7 +49,11 @@ CgroupLayout detectHostCgroupLayout();
 struct CgroupLimits {
     std::optional<uint64_t> memory_bytes;
     std::optional<uint64_t> pids_max;
+    std::optional<uint64_t> cpu_quota_us;  // CPU time allowed per kCpuPeriodUs (--cpus 0.5 -> 50000)
 };
+
+// The CFS period VirtLab writes with a quota (the kernel's default, as Docker uses it).
+inline constexpr uint64_t kCpuPeriodUs = 100000;
 
 // One control-file write: "memory" controller, file "memory.max", value "67108864".
 struct CgroupWrite {
@@ -61,12 +65,18 @@ std::vector<CgroupWrite> limitWrites(CgroupVersion version, const CgroupLimits& 
 // number after `key` in a "key value" per line file such as memory.events.
 struct CgroupReadingSpec {
     std::string name, controller, file, key;
+    uint64_t divisor = 1;  // v1 cpuacct.usage is in ns, reported in us as v2's cpu.stat
 };
 const std::vector<CgroupReadingSpec>& readingSpecs(CgroupVersion version);
 // Parses one reading from a control file's text; nullopt for "max" or a missing key.
 std::optional<uint64_t> parseReading(std::string_view file_text, const std::string& key);
 
 using CgroupReadings = std::map<std::string, uint64_t>;  // "memory_peak_bytes" -> 1236992
+
+// The readings of a cgroup given its directory per controller ("memory" -> "/sys/fs/cgroup/
+// memory/.../virtlab-1a2b"): what a Cgroup reports, and what `inspect` reads live for a
+// container another process owns.
+CgroupReadings readCgroupReadings(CgroupVersion version, const std::map<std::string, std::string>& controller_dirs);
 
 // Pure: where a v2 container cgroup goes. A non-root cgroup that holds processes (ours does)
 // may not enable controllers for children (the "no internal processes" rule), so the parent is
@@ -86,6 +96,8 @@ public:
     virtual CgroupVersion version() const = 0;
     // Directories created, one per v1 hierarchy or the one v2 directory.
     virtual std::vector<std::string> directories() const = 0;
+    // Controller -> directory (v2: every enabled controller -> the one directory).
+    virtual std::map<std::string, std::string> controllerDirectories() const = 0;
     // The path a user recognises: "/sys/fs/cgroup/memory/.../virtlab-1a2b" style (first directory).
     std::string displayPath() const;
 

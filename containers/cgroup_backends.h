@@ -24,6 +24,7 @@ public:
 
     CgroupVersion version() const override { return CgroupVersion::V1; }
     std::vector<std::string> directories() const override;
+    std::map<std::string, std::string> controllerDirectories() const override { return dirs_; }
     void applyLimits(const CgroupLimits& limits) override;
     void attach(pid_t pid) override;
     CgroupReadings readings() const override;
@@ -45,6 +46,7 @@ public:
 
     CgroupVersion version() const override { return CgroupVersion::V2; }
     std::vector<std::string> directories() const override;
+    std::map<std::string, std::string> controllerDirectories() const override;
     void applyLimits(const CgroupLimits& limits) override;
     void attach(pid_t pid) override;
     CgroupReadings readings() const override;

@@ -44,7 +44,8 @@ std::string unescapeMountPath(const std::string& field) {
 const char* toString(CgroupVersion version) { return version == CgroupVersion::V1 ? "v1" : "v2"; }
 
 const std::vector<std::string>& containerControllers() {
-    static const std::vector<std::string> controllers{"memory", "pids"};
+    // cpuacct only exists in v1 (v2's cpu controller reports usage itself).
+    static const std::vector<std::string> controllers{"memory", "pids", "cpu", "cpuacct"};
     return controllers;
 }
 

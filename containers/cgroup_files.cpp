@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "containers/cgroup.h"
+#include "containers/file_io.h"
 
 namespace vl::ct {
 
@@ -15,6 +16,17 @@ std::vector<CgroupWrite> limitWrites(CgroupVersion version, const CgroupLimits& 
     if (limits.memory_bytes)
         writes.push_back({"memory", v1 ? "memory.limit_in_bytes" : "memory.max", std::to_string(*limits.memory_bytes)});
     if (limits.pids_max) writes.push_back({"pids", "pids.max", std::to_string(*limits.pids_max)});
+    // CFS bandwidth: the cgroup may run quota microseconds per period, summed over all CPUs
+    // (--cpus 1.5 = 150000 per 100000). v1 takes two files, the period first (a quota above
+    // the old period would otherwise be checked against it); v2 one "quota period" line.
+    if (limits.cpu_quota_us) {
+        if (v1) {
+            writes.push_back({"cpu", "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)});
+            writes.push_back({"cpu", "cpu.cfs_quota_us", std::to_string(*limits.cpu_quota_us)});
+        } else {
+            writes.push_back({"cpu", "cpu.max", std::to_string(*limits.cpu_quota_us) + " " + std::to_string(kCpuPeriodUs)});
+        }
+    }
     return writes;
 }
 
@@ -32,6 +44,9 @@ const std::vector<CgroupReadingSpec>& readingSpecs(CgroupVersion version) {
         {"pids_current", "pids", "pids.current", ""},
         {"pids_peak", "pids", "pids.peak", ""},
         {"pids_limit_hits", "pids", "pids.events", "max"},
+        {"cpu_usage_us", "cpuacct", "cpuacct.usage", "", 1000},
+        {"cpu_throttled_periods", "cpu", "cpu.stat", "nr_throttled"},
+        {"cpu_throttled_us", "cpu", "cpu.stat", "throttled_time", 1000},
     };
     static const std::vector<CgroupReadingSpec> v2{
         {"memory_limit_bytes", "memory", "memory.max", ""},
@@ -43,8 +58,28 @@ const std::vector<CgroupReadingSpec>& readingSpecs(CgroupVersion version) {
         {"pids_current", "pids", "pids.current", ""},
         {"pids_peak", "pids", "pids.peak", ""},
         {"pids_limit_hits", "pids", "pids.events", "max"},
+        {"cpu_usage_us", "cpu", "cpu.stat", "usage_usec"},
+        {"cpu_throttled_periods", "cpu", "cpu.stat", "nr_throttled"},
+        {"cpu_throttled_us", "cpu", "cpu.stat", "throttled_usec"},
     };
     return version == CgroupVersion::V1 ? v1 : v2;
+}
+
+CgroupReadings readCgroupReadings(CgroupVersion version, const std::map<std::string, std::string>& controller_dirs) {
+    CgroupReadings out;
+    for (const auto& spec : readingSpecs(version)) {
+        auto it = controller_dirs.find(spec.controller);
+        if (it == controller_dirs.end()) continue;
+        const auto text = readTextFile(it->second + "/" + spec.file);
+        if (!text) continue;
+        auto value = parseReading(*text, spec.key);
+        if (!value) continue;
+        // v1 spells "no limit" as PAGE_COUNTER_MAX pages (0x7ffffffffffff000 with 4 KiB
+        // pages); leave it out, as v2's "max" is.
+        if (spec.name == "memory_limit_bytes" && *value >= (1ull << 62)) continue;
+        out[spec.name] = *value / spec.divisor;
+    }
+    return out;
 }
 
 std::optional<uint64_t> parseReading(std::string_view text, const std::string& key) {

@@ -53,21 +53,7 @@ void CgroupV1::attach(pid_t pid) {
     for (const auto& dir : directories()) writeControlFile(dir + "/cgroup.procs", std::to_string(pid));
 }
 
-CgroupReadings CgroupV1::readings() const {
-    CgroupReadings out;
-    for (const auto& spec : readingSpecs(CgroupVersion::V1)) {
-        auto it = dirs_.find(spec.controller);
-        if (it == dirs_.end()) continue;
-        if (auto text = readTextFile(it->second + "/" + spec.file))
-            if (auto value = parseReading(*text, spec.key)) {
-                // v1 spells "no limit" as PAGE_COUNTER_MAX pages (0x7ffffffffffff000 with
-                // 4 KiB pages); leave it out, as v2's "max" is.
-                if (spec.name == "memory_limit_bytes" && *value >= (1ull << 62)) continue;
-                out[spec.name] = *value;
-            }
-    }
-    return out;
-}
+CgroupReadings CgroupV1::readings() const { return readCgroupReadings(CgroupVersion::V1, dirs_); }
 
 std::string CgroupV1::remove() noexcept {
     std::string problems;

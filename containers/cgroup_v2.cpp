@@ -66,16 +66,15 @@ void CgroupV2::applyLimits(const CgroupLimits& limits) {
 
 void CgroupV2::attach(pid_t pid) { writeControlFile(dir_ + "/cgroup.procs", std::to_string(pid)); }
 
-CgroupReadings CgroupV2::readings() const {
-    CgroupReadings out;
+std::map<std::string, std::string> CgroupV2::controllerDirectories() const {
+    std::map<std::string, std::string> out;
     if (dir_.empty()) return out;
-    for (const auto& spec : readingSpecs(CgroupVersion::V2)) {
-        if (!controllers_.count(spec.controller)) continue;
-        if (auto text = readTextFile(dir_ + "/" + spec.file))
-            if (auto value = parseReading(*text, spec.key)) out[spec.name] = *value;
-    }
+    for (const auto& c : controllers_) out[c] = dir_;
+    out.emplace("cpu", dir_);  // cpu.stat's usage is there even without the cpu controller
     return out;
 }
+
+CgroupReadings CgroupV2::readings() const { return readCgroupReadings(CgroupVersion::V2, controllerDirectories()); }
 
 std::string CgroupV2::remove() noexcept {
     if (dir_.empty()) return "";

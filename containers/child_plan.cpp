@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "containers/hardening.h"
 #include "core/error.h"
 
 namespace vl::ct {
@@ -58,6 +59,34 @@ int pivotInto(const char* new_root) {
     if (::chdir(new_root) != 0) return errno;
     if (::syscall(SYS_pivot_root, ".", ".") != 0) return errno;
     if (::umount2(".", MNT_DETACH) != 0) return errno;
+    if (::chdir("/") != 0) return errno;
+    return 0;
+}
+
+// The mask a runtime puts over a kernel interface the container must not read: a file gets
+// /dev/null bound over it (reads return nothing), a directory an empty read-only tmpfs.
+// A path this kernel does not have (no /proc/acpi in a VM) needs no mask.
+int maskPath(const char* path) {
+    struct stat st {};
+    if (::lstat(path, &st) != 0) return errno == ENOENT ? 0 : errno;
+    if (S_ISDIR(st.st_mode)) return mountOrErrno("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+    return mountOrErrno("/dev/null", path, nullptr, MS_BIND, nullptr);
+}
+
+int makeReadOnly(const char* path) {
+    struct stat st {};
+    if (::lstat(path, &st) != 0) return errno == ENOENT ? 0 : errno;
+    if (int err = mountOrErrno(path, path, nullptr, MS_BIND | MS_REC, nullptr)) return err;
+    return mountOrErrno(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+}
+
+int chrootInto(const char* new_root) {
+    // chroot(2) only changes where "/" resolves for this process; the host's mounts stay in
+    // the namespace and a process with CAP_SYS_CHROOT can walk out (chroot into a
+    // subdirectory, then ".." past the old root: tests/containers/chroot_escape.cpp).
+    // Deliberately weak: this is the mode that shows why pivot_root exists.
+    if (::chdir(new_root) != 0) return errno;
+    if (::chroot(".") != 0) return errno;
     if (::chdir("/") != 0) return errno;
     return 0;
 }
@@ -166,6 +195,27 @@ int ChildPlan::execute(ChildReport* report) const {
         case Op::LoopbackUp:
             err = bringLoopbackUp();
             break;
+        case Op::MaskPath:
+            err = maskPath(s.a.c_str());
+            break;
+        case Op::ReadOnlyPath:
+            err = makeReadOnly(s.a.c_str());
+            break;
+        case Op::ChrootInto:
+            err = chrootInto(s.a.c_str());
+            break;
+        case Op::PrepareExec:
+            err = prepareExec(report);
+            break;
+        case Op::DropCapabilities:
+            err = dropCapabilities(s.flags);
+            break;
+        case Op::NoNewPrivs:
+            err = setNoNewPrivs();
+            break;
+        case Op::InstallSeccomp:
+            err = seccomp_.empty() ? EINVAL : installSeccomp(seccomp_);
+            break;
         }
         if (err != 0) {
             report->failed_step = static_cast<int>(i);
@@ -176,6 +226,19 @@ int ChildPlan::execute(ChildReport* report) const {
     while (report->phases_done < static_cast<int>(phases_.size()))
         report->phase_end_ns[report->phases_done++] = monotonicNs();
 
+    report->exec_start_ns = monotonicNs();
+    int exec_errno = ENOENT;
+    for (const auto& candidate : candidates_) {
+        ::execve(candidate.c_str(), argv_ptrs_.data(), env_ptrs_.data());
+        // Keep the most telling error: EACCES from one PATH entry beats ENOENT from the next.
+        if (errno != ENOENT || exec_errno == ENOENT) exec_errno = errno;
+    }
+    report->failed_step = static_cast<int>(steps_.size());
+    report->failed_errno = exec_errno;
+    return 127;
+}
+
+int ChildPlan::prepareExec(ChildReport* report) const {
     for (int n = 0; n < ChildReport::kNamespaces; ++n) {
         char path[64] = "/proc/self/ns/";
         std::strncat(path, kNamespaceNames[n], sizeof path - std::strlen(path) - 1);
@@ -194,25 +257,11 @@ int ChildPlan::execute(ChildReport* report) const {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
     for (int fd = 0; fd < 3; ++fd)
-        if (stdio_[fd] >= 0 && ::dup2(stdio_[fd], fd) < 0) {
-            report->failed_step = static_cast<int>(steps_.size());
-            report->failed_errno = errno;
-            return 126;
-        }
+        if (stdio_[fd] >= 0 && ::dup2(stdio_[fd], fd) < 0) return errno;
     // No host descriptor may survive into the container: a leaked directory fd is a way out
     // of the new root (runc CVE-2024-21626 was exactly that, via /sys/fs/cgroup).
     ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
-
-    report->exec_start_ns = monotonicNs();
-    int exec_errno = ENOENT;
-    for (const auto& candidate : candidates_) {
-        ::execve(candidate.c_str(), argv_ptrs_.data(), env_ptrs_.data());
-        // Keep the most telling error: EACCES from one PATH entry beats ENOENT from the next.
-        if (errno != ENOENT || exec_errno == ENOENT) exec_errno = errno;
-    }
-    report->failed_step = static_cast<int>(steps_.size());
-    report->failed_errno = exec_errno;
-    return 127;
+    return 0;
 }
 
 }  // namespace vl::ct

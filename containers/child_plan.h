@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <linux/filter.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,6 +47,13 @@ public:
         PivotRoot,         // into a, the old root detached
         SetHostname,       // a
         LoopbackUp,        // bring "lo" up in the new network namespace
+        MaskPath,          // /dev/null over file a, an empty read-only tmpfs over directory a (missing: skipped)
+        ReadOnlyPath,      // a bind-mounted read-only on itself (missing: skipped)
+        ChrootInto,        // chroot(a) without pivot_root: the teaching contrast (--isolation chroot)
+        PrepareExec,       // default signals, stdio onto 0-2, every other descriptor CLOEXEC
+        DropCapabilities,  // bounding/effective/permitted to the mask in flags, inheritable/ambient empty
+        NoNewPrivs,        // PR_SET_NO_NEW_PRIVS
+        InstallSeccomp,    // the plan's seccomp program; the last step before execve()
     };
     struct Step {
         int phase;
@@ -71,6 +80,8 @@ public:
     // The command: argv, environment, and the absolute paths to try in order (a PATH search).
     void setCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                     const std::vector<std::string>& candidates);
+    // The BPF program Op::InstallSeccomp loads (compiled by the parent with libseccomp).
+    void setSeccompProgram(std::vector<sock_filter> program) { seccomp_ = std::move(program); }
     // Descriptors the child makes its 0, 1, 2 (-1: keep what it inherited).
     void setStdio(int in, int out, int err);
     // The pipe the parent writes one byte to when the child may go, and the parent's end
@@ -87,6 +98,8 @@ public:
     int execute(ChildReport* report) const;
 
 private:
+    int prepareExec(ChildReport* report) const;
+    std::vector<sock_filter> seccomp_;
     std::vector<std::string> phases_;
     std::vector<Step> steps_;
     std::vector<std::string> argv_, env_, candidates_;

@@ -20,6 +20,14 @@ bool isNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 }  // namespace
 
+const char* toString(Isolation isolation) { return isolation == Isolation::Chroot ? "chroot" : "pivot"; }
+
+Isolation parseIsolation(const std::string& text) {
+    if (text == "pivot") return Isolation::Pivot;
+    if (text == "chroot") return Isolation::Chroot;
+    throwInput("--isolation: '" + text + "' is not pivot or chroot");
+}
+
 void validateConfig(const ContainerConfig& config) {
     if (config.argv.empty() || config.argv.front().empty())
         throwInput("container run: missing command (usage: virtlab container run [OPTIONS] -- CMD [ARG...])");

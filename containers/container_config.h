@@ -15,15 +15,28 @@ struct BindMount {
     bool read_only = true;
 };
 
+// How the container's root is switched. Pivot (the default, as every real runtime): the old
+// root is detached and unreachable. Chroot: the teaching contrast, in which root inside can
+// walk back out to the host's file system (the classic chroot escape).
+enum class Isolation { Pivot, Chroot };
+const char* toString(Isolation isolation);
+Isolation parseIsolation(const std::string& text);  // "pivot" | "chroot"; throws vl::Error(Input)
+
 struct ContainerConfig {
     std::vector<std::string> argv;          // the command; argv[0] searched in the container's PATH
     std::string name;                       // optional label ("" none); shown by `ps` later
     std::string hostname;                   // "" -> the container id
     std::optional<uint64_t> memory_bytes;   // --memory, already parsed (see limits.h)
     std::optional<uint64_t> pids_max;       // --pids
+    std::optional<uint64_t> cpu_quota_us;   // --cpus, as us per kCpuPeriodUs (see limits.h)
     std::string rootfs;                     // "" -> the default busybox rootfs (built and cached)
     bool capture_output = true;             // false: the command inherits stdin/stdout/stderr
     std::vector<BindMount> binds;
+    Isolation isolation = Isolation::Pivot;
+    // Run by a detached monitor (`run -d`); with keep_after_exit the state directory stays,
+    // status "exited", until `container rm` (no --rm given).
+    bool detached = false;
+    bool keep_after_exit = false;
 };
 
 // Throws vl::Error(Input) with a one-line reason for: no command, a bad name or hostname,

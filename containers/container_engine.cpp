@@ -51,6 +51,10 @@ public:
         engine_.live_pidfd_ = -1;
     }
     bool stopRequested() const override { return engine_.stop_requested_; }
+    void running() override {
+        engine_.events().append("running", "the command runs");
+        if (engine_.on_running_) engine_.on_running_();
+    }
 
 private:
     ContainerEngine& engine_;

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -70,6 +71,10 @@ public:
     pid_t hostPid() const;                           // the container's pid 1 as the host sees it
     std::string cleanupProblem() const;              // "" when everything was removed
 
+    // Called on the running thread once the command runs (its execve() succeeded); set
+    // before run(). The detached monitor of `container run -d` reports start-up with it.
+    void onRunning(std::function<void()> callback) { on_running_ = std::move(callback); }
+
     // Captured output beyond this many bytes per stream is dropped (and counted).
     static constexpr size_t kMaxCapturedBytes = 8u << 20;
 
@@ -87,6 +92,7 @@ private:
     uint64_t dropped_output_ = 0;
     std::atomic<bool> stop_requested_{false};
     int live_pidfd_ = -1;  // valid between Observer::started() and ended(), under mutex_
+    std::function<void()> on_running_;
 };
 
 }  // namespace vl::ct

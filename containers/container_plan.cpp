@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "containers/hardening.h"
 #include "core/error.h"
 
 namespace vl::ct {
@@ -19,6 +20,14 @@ using Op = ChildPlan::Op;
 bool overlaySafePath(const std::string& path) { return path.find_first_of(",:\\") == std::string::npos; }
 
 }  // namespace
+
+const std::vector<std::string>& childPhaseNames(Isolation isolation) {
+    static const std::vector<std::string> pivot{"mounts", "cgroupns", "proc", "masks", "dev", "pivot_root",
+                                                "hostname", "network", "security"};
+    static const std::vector<std::string> chroot{"mounts", "cgroupns", "proc", "masks", "dev", "chroot",
+                                                 "hostname", "network", "security"};
+    return isolation == Isolation::Chroot ? chroot : pivot;
+}
 
 void checkBindTargets(const std::string& rootfs, const std::vector<BindMount>& binds) {
     for (const auto& bind : binds) {
@@ -45,7 +54,7 @@ std::vector<std::string> execCandidates(const std::string& argv0) {
 ChildPlan planContainerStart(const PlanInputs& in) {
     ChildPlan plan;
     const std::string root = in.scratch + "/root";
-    const auto& phases = childPhaseNames();
+    const auto& phases = childPhaseNames(in.isolation);
 
     plan.beginPhase(phases[0]);  // mounts
     // Without this, every mount below would propagate into the host's namespace through the
@@ -93,7 +102,14 @@ ChildPlan planContainerStart(const PlanInputs& in) {
     plan.add(Op::Mount, "mount sysfs (read-only) on " + root + "/sys", "sysfs", root + "/sys", "", "sysfs",
              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
-    plan.beginPhase(phases[3]);  // dev
+    plan.beginPhase(phases[3]);  // masks
+    // Before the root switch, while the host's /dev/null is still at hand. What each path
+    // would give away is in hardening.cpp.
+    for (const auto& path : maskedPaths()) plan.add(Op::MaskPath, "mask " + root + path, root + path);
+    for (const auto& path : readOnlyPaths())
+        plan.add(Op::ReadOnlyPath, "bind " + root + path + " read-only", root + path);
+
+    plan.beginPhase(phases[4]);  // dev
     // Not the host's /dev: a tmpfs with only the harmless character devices. The host's
     // would hand the container its disks (/dev/vda) and kernel memory.
     plan.add(Op::Mount, "mount tmpfs on " + root + "/dev", "tmpfs", root + "/dev", "", "tmpfs", MS_NOSUID | MS_NOEXEC,
@@ -107,14 +123,28 @@ ChildPlan planContainerStart(const PlanInputs& in) {
              {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}})
         plan.add(Op::Symlink, "symlink " + root + "/dev/" + link, to, root + "/dev/" + link);
 
-    plan.beginPhase(phases[4]);  // pivot_root
-    plan.add(Op::PivotRoot, "pivot_root into " + root + " and detach the old root", root);
+    plan.beginPhase(phases[5]);  // pivot_root or chroot
+    if (in.isolation == Isolation::Chroot)
+        plan.add(Op::ChrootInto, "chroot into " + root + " (the host's mounts stay reachable)", root);
+    else
+        plan.add(Op::PivotRoot, "pivot_root into " + root + " and detach the old root", root);
 
-    plan.beginPhase(phases[5]);  // hostname
+    plan.beginPhase(phases[6]);  // hostname
     plan.add(Op::SetHostname, "sethostname " + in.hostname, in.hostname);
 
-    plan.beginPhase(phases[6]);  // network
+    plan.beginPhase(phases[7]);  // network
     plan.add(Op::LoopbackUp, "bring up lo");
+
+    plan.beginPhase(phases[8]);  // security: what root inside may still do, narrowed last
+    plan.add(Op::PrepareExec, "default signal handlers, stdio, close host descriptors on exec");
+    // Capabilities go after every step that needed CAP_SYS_ADMIN (mounts, sethostname): from
+    // here on root inside cannot mount, load modules, change the clock or reach raw devices.
+    plan.add(Op::DropCapabilities, "drop capabilities to the default set", "", "", "", "", defaultCapabilityMask());
+    // Without it a setuid binary planted in an image would restore what was just dropped.
+    plan.add(Op::NoNewPrivs, "prctl(PR_SET_NO_NEW_PRIVS)");
+    // Last: the filter would refuse the mount and pivot_root calls above.
+    plan.add(Op::InstallSeccomp, "install the default seccomp filter");
+    plan.setSeccompProgram(in.seccomp);
 
     std::vector<std::string> env{std::string("PATH=") + kContainerPath, "HOME=/root", "HOSTNAME=" + in.hostname,
                                  "container=virtlab"};

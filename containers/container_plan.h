@@ -17,15 +17,14 @@ struct PlanInputs {
     std::vector<std::string> argv;
     std::vector<BindMount> binds;  // targets already checked against the rootfs (checkBindTargets)
     std::string term;      // the host's $TERM ("" none), so interactive tools behave
+    Isolation isolation = Isolation::Pivot;
+    std::vector<sock_filter> seccomp;  // compileDefaultSeccompFilter()
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherit
     int sync_read_fd = -1, sync_parent_write_fd = -1;
 };
 
-// The child-side phases, in order.
-inline const std::vector<std::string>& childPhaseNames() {
-    static const std::vector<std::string> names{"mounts", "cgroupns", "proc", "dev", "pivot_root", "hostname", "network"};
-    return names;
-}
+// The child-side phases, in order ("chroot" in place of "pivot_root" for Isolation::Chroot).
+const std::vector<std::string>& childPhaseNames(Isolation isolation = Isolation::Pivot);
 
 // The device nodes a container gets, bind-mounted from the host's /dev (works for rootless
 // later too, where mknod is not allowed).

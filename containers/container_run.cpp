@@ -17,6 +17,8 @@
 #include <optional>
 
 #include "containers/container_plan.h"
+#include "containers/container_state.h"
+#include "containers/hardening.h"
 #include "containers/rootfs.h"
 #include "containers/state_dir.h"
 #include "core/error.h"
@@ -39,17 +41,35 @@ int64_t monotonicNs() {
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// Compiled once per process: the filter does not depend on the container.
+const std::vector<sock_filter>& defaultSeccompFilter() {
+    static const std::vector<sock_filter> filter = compileDefaultSeccompFilter();
+    return filter;
+}
+
 uint64_t namespaceInode(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
+std::string limitsText(const ContainerConfig& c) {
+    std::string out;
+    if (c.memory_bytes) out += "memory=" + std::to_string(*c.memory_bytes) + " ";
+    if (c.pids_max) out += "pids=" + std::to_string(*c.pids_max) + " ";
+    if (c.cpu_quota_us) out += "cpu_quota_us=" + std::to_string(*c.cpu_quota_us) + " ";
+    if (!out.empty()) out.pop_back();
+    return out;
+}
+
 // What the run owns, declared so that destruction runs in the safe order: the process is
-// killed and reaped first, then the state directory goes, then the (now empty) cgroup.
+// killed and reaped first, then the (now empty) cgroup goes, and the state directory last:
+// it is the record `gc` finds everything else by, so it must outlive what it lists.
 struct Owned {
-    std::unique_ptr<Cgroup> cgroup;
     std::optional<StateDir> state;
+    std::unique_ptr<Cgroup> cgroup;
     ContainerProcess process;
+    ContainerRecord record;
+    void save() { if (state) state->write("state", record.serialize()); }
 };
 
 class Run {
@@ -79,6 +99,7 @@ private:
     RunObserver& observer_;
     RunResult& result_;
     Owned& owned_;
+    const ChildReport* report_ = nullptr;
 };
 
 void Run::startAndWait() {
@@ -99,11 +120,29 @@ void Run::startAndWait() {
     });
     timed("cgroup-create", [&] {
         owned_.cgroup = createCgroup(detectHostCgroupLayout(), "virtlab-" + id_);
-        owned_.cgroup->applyLimits(CgroupLimits{config_.memory_bytes, config_.pids_max});
+        owned_.cgroup->applyLimits(CgroupLimits{config_.memory_bytes, config_.pids_max, config_.cpu_quota_us});
     });
     result_.cgroup_path = owned_.cgroup->displayPath();
     result_.cgroup_version = toString(owned_.cgroup->version());
-    timed("state-dir", [&] { owned_.state.emplace(id_); });
+    timed("state-dir", [&] {
+        owned_.state.emplace(id_);
+        ContainerRecord& r = owned_.record;
+        r.id = id_;
+        r.name = config_.name;
+        r.hostname = result_.hostname;
+        r.status = "starting";
+        r.argv = config_.argv;
+        r.rootfs = result_.rootfs;
+        r.isolation = toString(config_.isolation);
+        r.cgroup_version = result_.cgroup_version;
+        r.cgroup_dirs = owned_.cgroup->controllerDirectories();
+        r.owner_pid = ::getpid();
+        r.owner_start = processStartTime(::getpid()).value_or(0);
+        r.created_unix = static_cast<int64_t>(::time(nullptr));
+        r.detached = config_.detached;
+        r.limits = limitsText(config_);
+        owned_.save();
+    });
 
     Pipe sync = makePipe();
     Pipe exec_status = makePipe();  // CLOEXEC: reads EOF the moment execve() succeeds
@@ -117,6 +156,8 @@ void Run::startAndWait() {
         in.hostname = result_.hostname;
         in.argv = config_.argv;
         in.binds = config_.binds;
+        in.isolation = config_.isolation;
+        in.seccomp = defaultSeccompFilter();
         if (const char* term = std::getenv("TERM")) in.term = term;
         if (config_.capture_output) {
             out = makePipe();
@@ -130,8 +171,6 @@ void Run::startAndWait() {
         in.sync_read_fd = sync.read_end.get();
         in.sync_parent_write_fd = sync.write_end.get();
         plan = planContainerStart(in);
-        owned_.state->write("config", "name " + config_.name + "\nhostname " + result_.hostname + "\nrootfs " +
-                                          result_.rootfs + "\ncgroup " + result_.cgroup_path + "\n");
     });
 
     SharedReport report;
@@ -149,13 +188,16 @@ void Run::startAndWait() {
 
     timed("cgroup-attach", [&] {
         owned_.cgroup->attach(owned_.process.pid());
-        owned_.state->write("pid", std::to_string(owned_.process.pid()) + "\n");
+        owned_.record.pid = owned_.process.pid();
+        owned_.record.pid_start = processStartTime(owned_.process.pid()).value_or(0);
+        owned_.save();
     });
 
     if (::write(sync.write_end.get(), "g", 1) != 1) throwErrno("release the container's first process");
     sync.write_end.reset();
 
     int64_t exec_seen_ns = 0;
+    report_ = report.get();
     const int status = pump(exec_status.read_end, out, err, exec_seen_ns);
     collectChildReport(plan, *report.get(), exec_seen_ns);
     if (result_.start_failure.empty()) result_.exit_code = status;
@@ -191,7 +233,14 @@ int Run::pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pip
             if (n > 0 && i != kExec) {
                 observer_.output(i == kOut ? 1 : 2, std::string_view(buf, static_cast<size_t>(n)));
             } else if (n <= 0) {
-                if (i == kExec) exec_seen_ns = monotonicNs();
+                if (i == kExec) {
+                    exec_seen_ns = monotonicNs();
+                    if (report_->failed_step < 0) {
+                        owned_.record.status = "running";
+                        owned_.save();
+                        observer_.running();
+                    }
+                }
                 fds[i].fd = -1;
             }
         }
@@ -254,14 +303,34 @@ RunResult runContainer(const ContainerConfig& config, const std::string& id, Run
         owned.process.wait();
     }
     observer.ended();
-    const std::string state_path = owned.state ? owned.state->path() : "";
-    owned.state.reset();
-    if (!state_path.empty() && ::access(state_path.c_str(), F_OK) == 0)
-        result.cleanup_problem = "state directory " + state_path + " could not be removed";
     if (owned.cgroup) {
         const std::string problem = owned.cgroup->remove();
-        if (!problem.empty()) result.cleanup_problem += (result.cleanup_problem.empty() ? "" : "; ") + problem;
+        if (!problem.empty()) result.cleanup_problem = problem;
     }
+    const std::string state_path = owned.state ? owned.state->path() : "";
+    if (owned.state && config.keep_after_exit && result.start_failure.empty() && result.cleanup_problem.empty()) {
+        // A stopped detached container stays listed (status exited) until `container rm`.
+        owned.record.status = "exited";
+        owned.record.exit_code = result.exit_code;
+        owned.record.cgroup_dirs.clear();
+        try {
+            owned.save();
+            owned.state->keep();
+        } catch (const Error&) {
+            // Could not record the exit: remove the directory rather than keep a wrong record.
+        }
+    }
+    bool kept = config.keep_after_exit && owned.state && result.start_failure.empty() && result.cleanup_problem.empty();
+    if (owned.state && !result.cleanup_problem.empty()) {
+        // A cgroup that would not go: keep the record that lists it, so `container gc` can
+        // retry once this process is gone, instead of leaving a cgroup nothing points to.
+        owned.state->keep();
+        kept = true;
+    }
+    owned.state.reset();
+    if (!kept && !state_path.empty() && ::access(state_path.c_str(), F_OK) == 0)
+        result.cleanup_problem += (result.cleanup_problem.empty() ? "" : "; ") + std::string("state directory ") + state_path +
+                                  " could not be removed";
     return result;
 }
 

@@ -55,6 +55,8 @@ public:
     // The process exists (its pidfd stays valid until ended()); a stop may signal it.
     virtual void started(pid_t pid, int pidfd) = 0;
     virtual void ended() = 0;
+    // The command is running: execve() succeeded (the CLOEXEC pipe closed, no step failed).
+    virtual void running() {}
     virtual bool stopRequested() const = 0;
 };
 

@@ -49,4 +49,25 @@ uint64_t parsePidsLimit(const std::string& text, const std::string& option) {
     return number;
 }
 
+uint64_t parseCpuQuota(const std::string& text, const std::string& option) {
+    // Whole and fractional parts by hand: from_chars for double is not in every libstdc++
+    // this builds with, and strtod would take "1e3", "inf" and the locale's comma.
+    const size_t dot = text.find('.');
+    const std::string whole = text.substr(0, dot), fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+    const auto digits = [](const std::string& s) { return s.find_first_not_of("0123456789") == std::string::npos; };
+    uint64_t units = 0, thousandths = 0;
+    bool ok = !text.empty() && (!whole.empty() || !fraction.empty()) && digits(whole) && digits(fraction) &&
+              fraction.size() <= 3 && whole.size() <= 4;
+    if (ok) {
+        if (!whole.empty()) units = std::stoull(whole);
+        std::string padded = fraction;
+        padded.resize(3, '0');
+        thousandths = std::stoull(padded);
+    }
+    const uint64_t quota = (units * 1000 + thousandths) * 100;  // us per 100000 us period
+    if (!ok || quota < 1000 || quota > 1024ull * 100000)
+        throwInput(option + ": not a CPU count between 0.01 and 1024 (at most 3 decimals): '" + text + "'");
+    return quota;
+}
+
 }  // namespace vl::ct

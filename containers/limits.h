@@ -21,4 +21,9 @@ uint64_t parseMemorySize(const std::string& text, const std::string& option = "-
 // A whole number 1..kMaxPids. Throws vl::Error(Input) naming the option otherwise.
 uint64_t parsePidsLimit(const std::string& text, const std::string& option = "--pids");
 
+// "--cpus 0.5": CPU time per 100 ms period in microseconds (50000), like docker --cpus.
+// 0.01 (the kernel's 1 ms minimum quota) to 1024 CPUs, at most 3 decimals.
+// Throws vl::Error(Input) naming the option otherwise.
+uint64_t parseCpuQuota(const std::string& text, const std::string& option = "--cpus");
+
 }  // namespace vl::ct

@@ -3,14 +3,17 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "containers/container_state.h"
 #include "core/error.h"
 
 namespace vl::ct {
 
-StateDir::StateDir(const std::string& id, const std::string& base) {
+StateDir::StateDir(const std::string& id, const std::string& base_or_default) {
+    const std::string base = base_or_default.empty() ? stateBase() : base_or_default;
     // The base stays (like /run/docker): removing it would race with a concurrent run's mkdir.
     if (::mkdir(base.c_str(), 0711) != 0 && errno != EEXIST) throwErrno("state dir: mkdir " + base);
     const std::string dir = base + "/" + id;
@@ -19,16 +22,20 @@ StateDir::StateDir(const std::string& id, const std::string& base) {
 }
 
 StateDir::~StateDir() {
+    if (keep_) return;
     std::error_code ignored;  // a destructor must not throw; `container gc` covers the rest
     std::filesystem::remove_all(path_, ignored);
 }
 
 void StateDir::write(const std::string& file, const std::string& text) const {
-    const std::string path = path_ + "/" + file;
-    std::ofstream out(path, std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throwSystem("state dir: write " + path, EIO);
+    const std::string path = path_ + "/" + file, temp = path + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        out << text;
+        out.close();
+        if (!out) throwSystem("state dir: write " + temp, EIO);
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) throwErrno("state dir: rename " + temp);
 }
 
 }  // namespace vl::ct

@@ -10,20 +10,23 @@ namespace vl::ct {
 
 class StateDir {
 public:
-    static constexpr const char* kRootBase = "/run/virtlab";
-
-    // Creates <base>/<id> (mode 0700); throws vl::Error(System), or when the id is taken.
-    explicit StateDir(const std::string& id, const std::string& base = kRootBase);
+    // Creates <base>/<id> (mode 0700) under stateBase() (container_state.h) unless told;
+    // throws vl::Error(System), or when the id is taken.
+    explicit StateDir(const std::string& id, const std::string& base = "");
     ~StateDir();
     StateDir(const StateDir&) = delete;
     StateDir& operator=(const StateDir&) = delete;
 
     const std::string& path() const { return path_; }
-    // Writes <path>/<file> (e.g. "pid"); throws vl::Error(System).
+    // Writes <path>/<file> atomically (a temporary file renamed over it, so a reader sees the
+    // old or the new text, never half); throws vl::Error(System).
     void write(const std::string& file, const std::string& text) const;
+    // The directory outlives this owner (a stopped detached container, removed by `rm`).
+    void keep() { keep_ = true; }
 
 private:
     std::string path_;
+    bool keep_ = false;
 };
 
 }  // namespace vl::ct

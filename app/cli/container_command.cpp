@@ -1,17 +1,22 @@
 // `virtlab container run`: one real container on the host kernel through VirtLab's own
 // runtime (containers/). Text mode streams the command's output live and exits with the
 // command's status; --json captures it and prints one object (DESIGN.md's contract).
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <thread>
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/json.h"
 #include "containers/container_engine.h"
+#include "containers/container_lifecycle.h"
+#include "containers/container_state.h"
 #include "containers/limits.h"
 #include "core/error.h"
 
@@ -25,8 +30,15 @@ void printContainerHelp() {
                 "Real Linux containers: new pid, mount, UTS, IPC, network and cgroup namespaces,\n"
                 "pivot_root into a busybox root file system, cgroup v1 or v2 limits. Needs root.\n\n"
                 "Verbs:\n"
-                "  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh container and wait for it\n\n"
-                "See virtlab container run --help for the options.\n");
+                "  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh container (-d: detached)\n"
+                "  ps [--all] [--json]             list containers\n"
+                "  inspect ID [--json]             config, state and live cgroup readings\n"
+                "  exec ID -- CMD [ARG...]         run CMD inside a running container\n"
+                "  stop ID [--time S]              SIGTERM, then SIGKILL after S seconds (10)\n"
+                "  rm ID [--force]                 remove a stopped container (--force: running too)\n"
+                "  gc [--json]                     remove what killed VirtLab processes left behind\n\n"
+                "ID is a container id, a unique prefix of one, or its --name.\n"
+                "See virtlab container VERB --help for the options.\n");
 }
 
 ArgParser runParser() {
@@ -36,12 +48,16 @@ ArgParser runParser() {
                      "usage. The default root file system is built from /bin/busybox (busybox-static)\n"
                      "on first use and cached. Nothing is left behind: cgroup, mounts and state\n"
                      "directory are removed when the command ends.");
-    parser.flag("--rm", "Remove the container when it exits (the default; the only behaviour for now)")
+    parser.flag("--rm", "Remove the container when it exits (always so without -d)")
+        .flag("--detach", "(-d) Detached: print the id and return; a monitor process owns the container")
         .option("--name", "N", "A name for the container (letters, digits, '_', '.', '-')")
         .option("--rootfs", "DIR", "Root file system directory (default: the cached busybox rootfs)")
         .option("--memory", "SIZE", "Memory limit: bytes or with k, m, g, t (e.g. 64m); 4m at least")
         .option("--pids", "N", "Limit on processes and threads in the container (1..4194304)")
+        .option("--cpus", "F", "CPU quota in CPUs (0.5 = half of one CPU per 100 ms period)")
         .option("--hostname", "H", "Host name inside the container (default: the container id)")
+        .option("--isolation", "pivot|chroot",
+                "Root switch: pivot (pivot_root, old root detached; default) or chroot (escapable, for teaching)")
         .flag("--json", "Capture the output and print one JSON object with phases and cgroup readings")
         .positional("CMD...", "The command and its arguments (after --)");
     return parser;
@@ -124,7 +140,213 @@ private:
     std::thread watcher_;
 };
 
-int runContainerVerb(const Args& args) {
+// `run -d`: a monitor process (forked, in its own session, stdio on /dev/null) runs the
+// container exactly as the foreground run does and owns its cleanup; this process waits
+// only until the command runs (or fails to start) and prints the id.
+int runDetached(const ct::ContainerConfig& config, bool json) {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) throwErrno("container run -d: pipe");
+    std::fflush(nullptr);
+    const pid_t monitor = ::fork();
+    if (monitor < 0) throwErrno("container run -d: fork");
+    if (monitor == 0) {
+        ::close(report[0]);
+        ::setsid();  // no terminal: a closed shell's SIGHUP must not reach the monitor
+        const int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; fd < 3; ++fd) ::dup2(devnull, fd);
+        int status = 0;
+        {
+            ct::ContainerEngine engine(config);
+            int write_end = report[1];
+            engine.onRunning([&] {
+                const std::string line = engine.id() + "\n";
+                if (::write(write_end, line.data(), line.size()) < 0) {}
+                ::close(write_end);
+                write_end = -1;
+            });
+            RunState state;
+            {
+                StopOnSignals stop(engine);  // `kill MONITOR` stops the container and cleans up
+                state = engine.run();
+            }
+            if (write_end >= 0) {
+                const std::string line = "!" + (state == RunState::Failed ? engine.failure() : std::string("exited at once")) + "\n";
+                if (::write(write_end, line.data(), line.size()) < 0) {}
+                ::close(write_end);
+            }
+            status = state == RunState::Finished ? 0 : 1;
+        }
+        std::_Exit(status);  // no atexit handlers of the parent's (Qt, stdio) run twice
+    }
+    ::close(report[1]);
+    std::string answer;
+    char buf[512];
+    for (ssize_t n; (n = ::read(report[0], buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        answer.append(buf, static_cast<size_t>(n));
+    }
+    ::close(report[0]);
+    while (!answer.empty() && answer.back() == '\n') answer.pop_back();
+    if (answer.empty() || answer[0] == '!') {
+        std::fprintf(stderr, "virtlab: container run: %s\n", answer.empty() ? "the monitor died" : answer.c_str() + 1);
+        return 1;
+    }
+    if (json) {
+        QJsonObject out;
+        out.insert("id", qs(answer));
+        out.insert("monitor_pid", static_cast<qint64>(monitor));
+        printJson(out);
+    } else {
+        std::printf("%s\n", answer.c_str());
+    }
+    return 0;
+}
+
+QJsonObject recordJson(const ct::ContainerRecord& r) {
+    QJsonObject o;
+    o.insert("id", qs(r.id));
+    o.insert("name", qs(r.name));
+    o.insert("hostname", qs(r.hostname));
+    o.insert("status", qs(r.liveStatus()));
+    QJsonArray argv;
+    for (const auto& a : r.argv) argv.append(qs(a));
+    o.insert("command", argv);
+    o.insert("pid", static_cast<qint64>(r.pid));
+    o.insert("owner_pid", static_cast<qint64>(r.owner_pid));
+    o.insert("created", static_cast<qint64>(r.created_unix));
+    o.insert("detached", r.detached);
+    if (r.exit_code) o.insert("exit_code", *r.exit_code);
+    else o.insert("exit_code", QJsonValue::Null);
+    return o;
+}
+
+std::string joinArgv(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+    return out;
+}
+
+int psVerb(const Args& args) {
+    ArgParser parser("virtlab container ps [--all] [--json]", "Lists running containers (--all: stopped ones too).");
+    parser.flag("--all", "Also containers that exited (kept until rm) and dead ones (gc removes those)")
+        .flag("--json", "One JSON object: {\"containers\": [...]}");
+    if (!parser.parse(args)) return 0;
+    QJsonArray list;
+    if (!parser.has("--json")) std::printf("%-12s  %-12s  %-8s  %-8s  %s\n", "ID", "NAME", "STATUS", "PID", "COMMAND");
+    for (const auto& dir : ct::listStateDirs()) {
+        const auto r = ct::readRecord(dir);
+        if (!r) continue;
+        const std::string status = r->liveStatus();
+        if (status != "running" && status != "starting" && !parser.has("--all")) continue;
+        if (parser.has("--json")) list.append(recordJson(*r));
+        else std::printf("%-12s  %-12s  %-8s  %-8d  %s\n", r->id.c_str(), r->name.c_str(), status.c_str(), r->pid,
+                         joinArgv(r->argv).c_str());
+    }
+    if (parser.has("--json")) {
+        QJsonObject out;
+        out.insert("containers", list);
+        printJson(out);
+    }
+    return 0;
+}
+
+int inspectVerb(const Args& args) {
+    ArgParser parser("virtlab container inspect ID [--json]", "Shows a container's config, state and live cgroup readings.");
+    parser.flag("--json", "One JSON object").positional("ID", "Container id, unique id prefix, or name");
+    if (!parser.parse(args)) return 0;
+    const std::string dir = ct::findStateDir(parser.positionalValue("ID"));
+    const auto r = ct::readRecord(dir);
+    if (!r) throw Error(Error::Kind::System, "inspect: no readable state in " + dir);
+    const ct::CgroupReadings readings =
+        r->liveStatus() == "running"
+            ? ct::readCgroupReadings(r->cgroup_version == "v1" ? ct::CgroupVersion::V1 : ct::CgroupVersion::V2, r->cgroup_dirs)
+            : ct::CgroupReadings{};
+    QJsonObject o = recordJson(*r);
+    QJsonObject config;
+    config.insert("rootfs", qs(r->rootfs));
+    config.insert("isolation", qs(r->isolation));
+    config.insert("limits", qs(r->limits));
+    o.insert("config", config);
+    o.insert("state_dir", qs(dir));
+    o.insert("cgroup_version", qs(r->cgroup_version));
+    QJsonObject dirs, cgroup;
+    for (const auto& [controller, d] : r->cgroup_dirs) dirs.insert(qs(controller), qs(d));
+    for (const auto& [name, value] : readings) cgroup.insert(qs(name), static_cast<qint64>(value));
+    o.insert("cgroup_dirs", dirs);
+    o.insert("cgroup", cgroup);
+    if (parser.has("--json")) {
+        printJson(o);
+        return 0;
+    }
+    std::printf("id        %s\nname      %s\nstatus    %s\npid       %d\ncommand   %s\nrootfs    %s\nisolation %s\nlimits    %s\n",
+                r->id.c_str(), r->name.c_str(), r->liveStatus().c_str(), r->pid, joinArgv(r->argv).c_str(), r->rootfs.c_str(),
+                r->isolation.c_str(), r->limits.c_str());
+    for (const auto& [name, value] : readings) std::printf("cgroup    %s = %llu\n", name.c_str(), static_cast<unsigned long long>(value));
+    return 0;
+}
+
+int execVerb(const Args& args) {
+    ArgParser parser("virtlab container exec ID -- CMD [ARG...]",
+                     "Runs CMD inside a running container: its namespaces, cgroup, capabilities and seccomp filter.");
+    parser.positional("ID", "Container id, unique id prefix, or name").positional("CMD...", "The command (after --)");
+    if (!parser.parse(args)) return 0;
+    if (parser.rest().empty()) throwInput("container exec: missing command (usage: virtlab container exec ID -- CMD [ARG...])");
+    const std::string dir = ct::findStateDir(parser.positionalValue("ID"));
+    std::fflush(nullptr);
+    return ct::execInContainer(dir, parser.rest());
+}
+
+int stopVerb(const Args& args) {
+    ArgParser parser("virtlab container stop ID [--time S]", "Stops a container: SIGTERM, then SIGKILL after S seconds.");
+    parser.option("--time", "S", "Grace period in seconds before SIGKILL", "10")
+        .positional("ID", "Container id, unique id prefix, or name");
+    if (!parser.parse(args)) return 0;
+    const double grace = parser.doubleValue("--time", 10);
+    if (grace < 0 || grace > 3600) throwInput("--time: not between 0 and 3600 seconds");
+    const std::string dir = ct::findStateDir(parser.positionalValue("ID"));
+    std::printf("%s\n", ct::stopContainer(dir, grace).c_str());
+    return 0;
+}
+
+int rmVerb(const Args& args) {
+    ArgParser parser("virtlab container rm ID [--force]", "Removes a stopped container; --force stops a running one first.");
+    parser.flag("--force", "Kill the container if it runs").positional("ID", "Container id, unique id prefix, or name");
+    if (!parser.parse(args)) return 0;
+    ct::removeContainer(ct::findStateDir(parser.positionalValue("ID")), parser.has("--force"));
+    return 0;
+}
+
+int gcVerb(const Args& args) {
+    ArgParser parser("virtlab container gc [--json]",
+                     "Removes what a killed VirtLab or monitor left: processes, cgroups, state directories of\n"
+                     "containers whose owner (checked by pid and start time) is gone.");
+    parser.flag("--json", "One JSON object: {\"removed\": [...], \"problems\": [...]}");
+    if (!parser.parse(args)) return 0;
+    const ct::GcReport report = ct::collectGarbage();
+    if (parser.has("--json")) {
+        QJsonArray removed, problems;
+        for (const auto& r : report.removed) removed.append(qs(r));
+        for (const auto& p : report.problems) problems.append(qs(p));
+        QJsonObject out;
+        out.insert("removed", removed);
+        out.insert("problems", problems);
+        printJson(out);
+    } else {
+        for (const auto& r : report.removed) std::printf("removed %s\n", r.c_str());
+        for (const auto& p : report.problems) std::fprintf(stderr, "virtlab: container gc: %s\n", p.c_str());
+    }
+    return report.problems.empty() ? 0 : 1;
+}
+
+int runContainerVerb(const Args& given) {
+    // docker's short -d; the shared parser knows only long options, so it is spelled out
+    // here (before "--" only: after it, -d belongs to the command).
+    Args args = given;
+    for (auto& a : args) {
+        if (a == "--") break;
+        if (a == "-d") a = "--detach";
+    }
     ArgParser parser = runParser();
     if (!parser.parse(args)) return 0;
 
@@ -136,6 +358,16 @@ int runContainerVerb(const Args& args) {
     if (parser.has("--rootfs") && config.rootfs.empty()) throwInput("--rootfs: empty path");
     if (auto memory = parser.optionalValue("--memory")) config.memory_bytes = ct::parseMemorySize(*memory);
     if (auto pids = parser.optionalValue("--pids")) config.pids_max = ct::parsePidsLimit(*pids);
+    if (auto isolation = parser.optionalValue("--isolation")) config.isolation = ct::parseIsolation(*isolation);
+    if (auto cpus = parser.optionalValue("--cpus")) config.cpu_quota_us = ct::parseCpuQuota(*cpus);
+    if (parser.has("--detach")) {
+        config.detached = true;
+        config.keep_after_exit = !parser.has("--rm");
+        config.capture_output = false;
+        ct::ContainerEngine engine(config);  // bad input: exit 2 here, before anything forks
+        if (::geteuid() != 0) throw Error(Error::Kind::System, "container run: needs root for now");
+        return runDetached(config, parser.has("--json"));
+    }
     const bool json = parser.has("--json");
     config.capture_output = json;
 
@@ -173,14 +405,22 @@ int containerCommand(const Args& args) {
         printContainerHelp();
         return 0;
     }
-    if (verb == "run") return runContainerVerb(Args(args.begin() + 1, args.end()));
-    throwInput("container: unknown verb '" + verb + "' (valid verbs: run)");
+    const Args rest(args.begin() + 1, args.end());
+    if (verb == "run") return runContainerVerb(rest);
+    if (verb == "ps") return psVerb(rest);
+    if (verb == "inspect") return inspectVerb(rest);
+    if (verb == "exec") return execVerb(rest);
+    if (verb == "stop") return stopVerb(rest);
+    if (verb == "rm") return rmVerb(rest);
+    if (verb == "gc") return gcVerb(rest);
+    throwInput("container: unknown verb '" + verb + "' (valid verbs: run, ps, inspect, exec, stop, rm, gc)");
 }
 
 }  // namespace
 
 VIRTLAB_COMMAND(container, "container",
-                "container run [--rm] [--name N] [--rootfs DIR] [--memory SIZE] [--pids N] [--hostname H] [--json] -- CMD [ARG...]",
+                "container run [-d] [--rm] [--name N] [--rootfs DIR] [--memory SIZE] [--cpus F] [--pids N] [--hostname H]\n"
+                "                    [--isolation pivot|chroot] [--json] -- CMD [ARG...];  container ps|inspect|exec|stop|rm|gc",
                 40, &containerCommand);
 
 }  // namespace vl::cli

@@ -32,7 +32,8 @@ TEST(CgroupDetect, HybridMachineUsesV1ForMemoryAndPids) {
     const CgroupLayout layout = detectCgroupLayout(kHybridMountinfo, kHybridSelfCgroup);
     ASSERT_TRUE(layout.version.has_value());
     EXPECT_EQ(*layout.version, CgroupVersion::V1);
-    ASSERT_EQ(layout.v1.size(), 2u) << "only the controllers VirtLab uses are kept";
+    ASSERT_EQ(layout.v1.size(), 3u) << "only the controllers VirtLab uses are kept (memory, pids, cpu; no cpuacct here)";
+    EXPECT_EQ(layout.v1.at("cpu").mount_point, "/sys/fs/cgroup/cpu");
     EXPECT_EQ(layout.v1.at("memory").mount_point, "/sys/fs/cgroup/memory");
     EXPECT_EQ(layout.v1.at("memory").own_path, "/process_api/17d6");
     EXPECT_EQ(layout.v1.at("pids").mount_point, "/sys/fs/cgroup/pids");
@@ -73,7 +74,7 @@ TEST(CgroupDetect, IgnoresMalformedLines) {
 }
 
 TEST(CgroupTables, LimitFilesDifferByVersion) {
-    const CgroupLimits limits{64ull << 20, 32};
+    const CgroupLimits limits{64ull << 20, 32, std::nullopt};
     const auto v1 = limitWrites(CgroupVersion::V1, limits);
     ASSERT_EQ(v1.size(), 2u);
     EXPECT_EQ(v1[0].file, "memory.limit_in_bytes");

@@ -58,7 +58,8 @@ TEST_F(ContainerEngineTest, ReportsEveryPhaseInOrder) {
         EXPECT_LT(p.ms, 10000.0) << p.name;
     }
     const std::vector<std::string> expected{"rootfs-check", "cgroup-create", "state-dir", "plan", "clone", "cgroup-attach",
-                                            "mounts", "cgroupns", "proc", "dev", "pivot_root", "hostname", "network", "exec"};
+                                            "mounts", "cgroupns", "proc", "masks", "dev", "pivot_root", "hostname", "network",
+                                            "security", "exec"};
     EXPECT_EQ(names, expected);
 
     const Counters counters = engine.counters();
@@ -170,7 +171,7 @@ TEST_F(ContainerEngineTest, CgroupV2BackendOnTheUnifiedHierarchy) {
     const auto offered = readTextFile(layout.v2->mount_point + "/cgroup.controllers").value_or("");
     if (offered.find("memory") == std::string::npos) {
         try {
-            cgroup->applyLimits(CgroupLimits{64ull << 20, std::nullopt});
+            cgroup->applyLimits(CgroupLimits{64ull << 20, std::nullopt, std::nullopt});
             ADD_FAILURE() << "a memory limit without the memory controller was accepted";
         } catch (const Error& e) {
             EXPECT_NE(std::string(e.what()).find("memory controller is not enabled"), std::string::npos) << e.what();

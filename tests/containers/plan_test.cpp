@@ -37,7 +37,7 @@ TEST(ContainerPlan, PhasesInOrder) {
     const ChildPlan plan = planContainerStart(sampleInputs());
     EXPECT_EQ(plan.phaseNames(), childPhaseNames());
     EXPECT_EQ(plan.phaseNames().front(), "mounts");
-    EXPECT_EQ(plan.phaseNames().back(), "network");
+    EXPECT_EQ(plan.phaseNames().back(), "security");
     int last_phase = 0;
     for (const auto& step : plan.steps()) {
         EXPECT_GE(step.phase, last_phase) << step.description;

@@ -1,5 +1,7 @@
 #include "residue.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <thread>
 
 #include "containers/cgroup.h"
+#include "containers/container_state.h"
 
 namespace vl::test {
 
@@ -66,14 +69,32 @@ std::vector<std::string> hostMountsMentioning(const std::string& needle) {
 
 namespace {
 
+// Containers whose owner is alive (another test's detached container, say) are not residue:
+// someone still owns them and will remove them.
+bool ownedByALiveProcess(const std::string& path, const std::string& wanted_id) {
+    for (const auto& dir : ct::listStateDirs()) {
+        const auto record = ct::readRecord(dir);
+        if (!record || record->id == wanted_id || !record->ownerAlive()) continue;
+        if (path.find("virtlab-" + record->id) != std::string::npos) return true;
+    }
+    return false;
+}
+
 std::vector<std::string> lookOnce(const std::string& id) {
     std::vector<std::string> out;
     if (!id.empty()) {
         for (const auto& dir : cgroupsNamed(id)) out.push_back("cgroup " + dir);
         if (fs::exists("/run/virtlab/" + id)) out.push_back("state dir /run/virtlab/" + id);
     }
-    for (const auto& dir : virtlabCgroupsBelowOwn()) out.push_back("cgroup " + dir);
+    for (const auto& dir : virtlabCgroupsBelowOwn())
+        if (!ownedByALiveProcess(dir, id)) out.push_back("cgroup " + dir);
     for (const auto& line : hostMountsMentioning("virtlab")) out.push_back("mount " + line);
+    // Every container binds the host's device nodes into its /dev; a run that ever removed or
+    // replaced one on the host (it happened once during development) must fail here.
+    for (const char* node : {"/dev/null", "/dev/zero", "/dev/urandom"}) {
+        struct stat st {};
+        if (::stat(node, &st) != 0 || !S_ISCHR(st.st_mode)) out.push_back(std::string("host ") + node + " is no longer a device");
+    }
     return out;
 }
 
