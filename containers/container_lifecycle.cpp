@@ -22,6 +22,7 @@
 #include "containers/hardening.h"
 #include "containers/unique_fd.h"
 #include "core/error.h"
+#include "core/remove_tree.h"
 
 namespace vl::ct {
 
@@ -92,9 +93,8 @@ void removeContainer(const std::string& state_dir, bool force) {
              const auto& dir : dirs)
             if (std::string why = removeCgroupDirectory(dir); !why.empty()) throw Error(Error::Kind::System, "rm: " + why);
     }
-    std::error_code ec;
-    std::filesystem::remove_all(state_dir, ec);
-    if (ec) throwSystem("rm: remove " + state_dir, ec.value());
+    if (const std::string why = removeTreeOnOneFileSystem(state_dir); !why.empty())
+        throw Error(Error::Kind::System, "rm: " + why);
 }
 
 GcReport collectGarbage(const std::string& base) {
@@ -126,9 +126,7 @@ GcReport collectGarbage(const std::string& base) {
                 else report.problems.push_back(why);
             }
         }
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-        if (ec) report.problems.push_back("state " + dir + ": " + ec.message());
+        if (const std::string why = removeTreeOnOneFileSystem(dir); !why.empty()) report.problems.push_back(why);
         else report.removed.push_back("state " + dir);
     }
     return report;

@@ -17,6 +17,7 @@
 #include "containers/file_io.h"
 #include "containers/unique_fd.h"
 #include "core/error.h"
+#include "core/remove_tree.h"
 
 extern char** environ;
 
@@ -177,16 +178,14 @@ bool BusyboxRootfs::ensure() {
             std::string stale = (target.parent_path() / ("." + target.filename().string() + ".stale-XXXXXX")).string();
             if (!::mkdtemp(stale.data())) throwErrno("rootfs: mkdtemp " + stale);
             if (::rename(target.c_str(), stale.c_str()) != 0) throwErrno("rootfs: rename " + target.string());
-            fs::remove_all(stale, ec);
+            removeTreeOnOneFileSystem(stale);
         }
         if (::rename(staging.c_str(), target.c_str()) != 0) throwErrno("rootfs: rename into " + target.string());
     } catch (const fs::filesystem_error& e) {
-        std::error_code ignored;
-        fs::remove_all(staging, ignored);
+        removeTreeOnOneFileSystem(staging);
         throwSystem("rootfs: build " + target.string() + ": " + e.what(), e.code().value());
     } catch (...) {
-        std::error_code ignored;
-        fs::remove_all(staging, ignored);
+        removeTreeOnOneFileSystem(staging);
         throw;
     }
     return true;

@@ -9,6 +9,7 @@
 
 #include "containers/container_state.h"
 #include "core/error.h"
+#include "core/remove_tree.h"
 
 namespace vl::ct {
 
@@ -23,8 +24,7 @@ StateDir::StateDir(const std::string& id, const std::string& base_or_default) {
 
 StateDir::~StateDir() {
     if (keep_) return;
-    std::error_code ignored;  // a destructor must not throw; `container gc` covers the rest
-    std::filesystem::remove_all(path_, ignored);
+    removeTreeOnOneFileSystem(path_);  // never throws; `container gc` covers what stays
 }
 
 void StateDir::write(const std::string& file, const std::string& text) const {

@@ -1,10 +1,10 @@
 #include "core/temp_dir.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <vector>
 
 #include "core/error.h"
+#include "core/remove_tree.h"
 
 namespace vl {
 
@@ -18,8 +18,8 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
-    std::error_code ec;  // a destructor must not throw; a failure here leaves only a temp dir
-    std::filesystem::remove_all(path_, ec);
+    // Never throws; a failure here leaves only a temporary directory (and never follows a mount).
+    removeTreeOnOneFileSystem(path_);
 }
 
 }  // namespace vl
