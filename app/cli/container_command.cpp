@@ -419,8 +419,8 @@ int containerCommand(const Args& args) {
 }  // namespace
 
 VIRTLAB_COMMAND(container, "container",
-                "container run [-d] [--rm] [--name N] [--rootfs DIR] [--memory SIZE] [--cpus F] [--pids N] [--hostname H]\n"
-                "                    [--isolation pivot|chroot] [--json] -- CMD [ARG...];  container ps|inspect|exec|stop|rm|gc",
+                "container run|ps|inspect|exec|stop|rm|gc ...  real Linux containers on this kernel "
+                "(see virtlab container --help)",
                 40, &containerCommand);
 
 }  // namespace vl::cli

@@ -279,7 +279,8 @@ int runEmulate(const Args& args) {
 
 }  // namespace
 
-VIRTLAB_COMMAND(emulate, "emulate", "emulate FILE [--engine unicorn|dbt|arm-direct] [--compare] [--trace] [--max-insns N] [--json]", 20,
+VIRTLAB_COMMAND(emulate, "emulate", "emulate FILE [--engine unicorn|dbt|arm-direct] [--compare] [--trace] [--max-insns N] [--json]"
+                "  run an i386 program on an emulated CPU", 20,
                 &runEmulate);
 
 }  // namespace vl::cli

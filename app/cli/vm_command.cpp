@@ -330,6 +330,7 @@ int vmCommand(const Args& args) {
 
 }  // namespace
 
-VIRTLAB_COMMAND(vm, "vm", "vm run --mode trap|bt|hw [--guest FILE] [--json] | vm compare [--json]", 30, &vmCommand);
+VIRTLAB_COMMAND(vm, "vm", "vm run --mode trap|bt|hw [--guest FILE] [--json] | vm compare [--json]"
+                "  boot the guest kernel under a monitor", 30, &vmCommand);
 
 }  // namespace vl::cli
