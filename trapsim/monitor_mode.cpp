@@ -71,4 +71,19 @@ uint32_t crExitQualification(int cr, bool to_cr, int gpr) {
     return static_cast<uint32_t>(cr & 0xF) | (to_cr ? 0u : 1u << 4) | (static_cast<uint32_t>(gpr & 0xF) << 8);
 }
 
+std::vector<EntryCount> entriesByReason(MonitorMode mode, const Counters& counters) {
+    std::vector<EntryCount> rows;
+    if (mode == MonitorMode::HardwareAssisted) {
+        for (ExitReason r : kExitReasons) {
+            const auto it = counters.find("exits." + exitCounterSuffix(r));
+            if (it != counters.end() && it->second > 0)
+                rows.push_back({exitReasonName(r) + " (" + std::to_string(static_cast<uint32_t>(r)) + ")", it->second});
+        }
+        return rows;
+    }
+    for (const auto& [name, value] : counters)
+        if (name.starts_with("traps.") && value > 0) rows.push_back({name.substr(6), value});
+    return rows;
+}
+
 }  // namespace vl::vm

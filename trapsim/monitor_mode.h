@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "core/engine.h"
+
 namespace vl::vm {
 
 enum class MonitorMode { Trap, BinaryTranslation, HardwareAssisted };
@@ -72,5 +74,14 @@ uint32_t ioExitQualification(uint16_t port, int size, bool in, bool string = fal
 // SDM Table 27-3: the exit qualification of a control-register access (mov to/from CRn).
 // `gpr` is the SDM's register number (0 EAX, 1 ECX, 2 EDX, 3 EBX, 4 ESP, 5 EBP, 6 ESI, 7 EDI).
 uint32_t crExitQualification(int cr, bool to_cr, int gpr);
+
+// What made the guest enter the monitor, by reason, from a run's counters: traps (callouts in
+// bt) by instruction, or in hw exits by the SDM's name and number, "HLT (12)". Zero rows are
+// left out. The one table `vm run`, `vm compare` and the tour all show.
+struct EntryCount {
+    std::string reason;
+    uint64_t count;
+};
+std::vector<EntryCount> entriesByReason(MonitorMode mode, const Counters& counters);
 
 }  // namespace vl::vm

@@ -11,6 +11,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/json.h"
 #include "app/tour/tour.h"
+#include "trapsim/monitor_mode.h"
 
 namespace vl::cli {
 namespace {
@@ -31,11 +32,10 @@ QJsonObject toJson(const tour::WorldRun& run) {
     if (!run.failure.empty()) o["failure"] = qs(run.failure);
     o["console"] = qs(run.console);
     o["guest_instructions"] = count(run, "guest_instructions");
-    // What made the guest leave for the monitor, by reason: VM exits in hw, traps elsewhere.
-    const std::string prefix = run.mode == "hw" ? "exits." : "traps.";
+    // The same table `vm run --json` gives: traps by instruction, or exits by SDM reason in hw.
     QJsonObject exits;
-    for (const auto& [name, value] : run.counters)
-        if (name.starts_with(prefix) && value > 0) exits[qs(name.substr(prefix.size()))] = static_cast<qint64>(value);
+    if (const auto mode = vm::parseMode(run.mode))
+        for (const auto& row : vm::entriesByReason(*mode, run.counters)) exits[qs(row.reason)] = static_cast<qint64>(row.count);
     o["exits"] = exits;
     o["hypercalls"] = QJsonObject{};
     o["vmm_entries"] = count(run, "vmm_entries");

@@ -52,27 +52,6 @@ void printVmHelp(FILE* to) {
                  validModes().c_str());
 }
 
-struct TrapRow {
-    std::string reason;
-    uint64_t count;
-};
-
-// Trap and bt: traps (callouts) by instruction. hw: exits by the SDM's reason, "HLT (12)".
-std::vector<TrapRow> entriesByReason(vm::MonitorMode mode, const Counters& counters) {
-    std::vector<TrapRow> rows;
-    if (mode == vm::MonitorMode::HardwareAssisted) {
-        for (vm::ExitReason r : vm::kExitReasons) {
-            const auto it = counters.find("exits." + vm::exitCounterSuffix(r));
-            if (it != counters.end() && it->second > 0)
-                rows.push_back({vm::exitReasonName(r) + " (" + std::to_string(static_cast<uint32_t>(r)) + ")", it->second});
-        }
-        return rows;
-    }
-    for (const auto& [name, value] : counters)
-        if (name.rfind("traps.", 0) == 0 && value > 0) rows.push_back({name.substr(6), value});
-    return rows;
-}
-
 const char* entryWord(vm::MonitorMode mode) {
     switch (mode) {
     case vm::MonitorMode::Trap: return "traps";
@@ -96,7 +75,7 @@ void printText(const vm::TrapVmm& vmm, const Counters& c, double seconds) {
     std::printf("\n-- %s: %s by %s --\n", modeTitle(mode), entryWord(mode), hw ? "exit reason" : "instruction");
     const int width = hw ? 30 : 12;
     std::printf("  %-*s %12s\n", width, hw ? "exit reason" : "instruction", entryWord(mode));
-    for (const auto& row : entriesByReason(mode, c))
+    for (const auto& row : vm::entriesByReason(mode, c))
         std::printf("  %-*s %12llu\n", width, row.reason.c_str(), static_cast<unsigned long long>(row.count));
     std::printf("  %-*s %12llu\n", width, "total", at(c, hw ? "exits" : "traps"));
     if (mode == vm::MonitorMode::BinaryTranslation)
@@ -120,7 +99,7 @@ void printText(const vm::TrapVmm& vmm, const Counters& c, double seconds) {
 QJsonObject toJsonRun(const vm::TrapVmm& vmm, const Counters& c, double seconds) {
     const vm::MonitorMode mode = vmm.config().mode;
     QJsonObject exits;
-    for (const auto& row : entriesByReason(mode, c)) exits.insert(qs(row.reason), static_cast<qint64>(row.count));
+    for (const auto& row : vm::entriesByReason(mode, c)) exits.insert(qs(row.reason), static_cast<qint64>(row.count));
     QJsonObject registers;
     for (const auto& [name, value] : vmm.snapshot().registers) registers.insert(qs(name), qs(value));
     QJsonArray cost;
