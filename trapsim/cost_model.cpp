@@ -14,7 +14,10 @@ std::vector<CostModel::Parameter> CostModel::parameters() const {
          "modelling choice: of the order of a system call (~100 cycles); BT callouts need no fault or mode switch "
          "(Adams & Agesen, ASPLOS 2006)"},
         {"bt_translation_cycles_per_instruction", bt_translation_cycles_per_instruction,
-         "modelling choice: decode, classify and emit one guest instruction, once"},
+         "modelling choice: decode, classify and emit one guest instruction, once (bt and emulate)"},
+        {"hypercall_cycles", hypercall_cycles,
+         "modelling choice: an int 0x82 round trip into the ring-0 hypervisor, of the order of a system call "
+         "(~100 cycles, kernel_entry_benchmark in QEMU/KVM); no VM exit (Barham et al., SOSP 2003)"},
     };
 }
 

@@ -9,12 +9,14 @@ std::string modeName(MonitorMode mode) {
     case MonitorMode::Trap: return "trap";
     case MonitorMode::BinaryTranslation: return "bt";
     case MonitorMode::HardwareAssisted: return "hw";
+    case MonitorMode::Paravirtual: return "pv";
+    case MonitorMode::Emulate: return "emulate";
     }
     return "trap";
 }
 
 std::optional<MonitorMode> parseMode(const std::string& name) {
-    for (MonitorMode m : {MonitorMode::Trap, MonitorMode::BinaryTranslation, MonitorMode::HardwareAssisted})
+    for (MonitorMode m : kMonitorModes)
         if (modeName(m) == name) return m;
     return std::nullopt;
 }
@@ -80,6 +82,16 @@ std::vector<EntryCount> entriesByReason(MonitorMode mode, const Counters& counte
                 rows.push_back({exitReasonName(r) + " (" + std::to_string(static_cast<uint32_t>(r)) + ")", it->second});
         }
         return rows;
+    }
+    if (mode == MonitorMode::Emulate) return rows;
+    if (mode == MonitorMode::Paravirtual) {
+        for (const auto& [name, value] : counters)
+            if (name.starts_with("hypercalls.") && value > 0) rows.push_back({"hypercall " + name.substr(11), value});
+        const auto upcalls = counters.find("upcalls");
+        if (upcalls != counters.end() && upcalls->second > 0) rows.push_back({"event upcall", upcalls->second});
+        const auto exceptions = counters.find("exceptions_reflected");
+        if (exceptions != counters.end() && exceptions->second > 0)
+            rows.push_back({"exception bounced", exceptions->second});
     }
     for (const auto& [name, value] : counters)
         if (name.starts_with("traps.") && value > 0) rows.push_back({name.substr(6), value});

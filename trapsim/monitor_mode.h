@@ -9,6 +9,11 @@
 //   hw    the guest kernel runs at ring 0 on a CPU with VT-x-style non-root operation: it owns
 //         IF, GDTR, IDTR and CR0, and only what the VMCS controls select exits, with the Intel
 //         SDM's exit reason and qualification.
+//   pv    the guest kernel is ported to a Xen-style hypervisor (the -DPARAVIRT build): it runs
+//         in ring 1, asks for privileged work with hypercalls and masks events in a shared
+//         page (trapsim/pv/xen_hypervisor.h).
+//   emulate  no monitor at all: the machine is emulated whole, the guest at (virtual) ring 0,
+//         every device access handled in software; nothing traps or exits.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +25,12 @@
 
 namespace vl::vm {
 
-enum class MonitorMode { Trap, BinaryTranslation, HardwareAssisted };
+enum class MonitorMode { Trap, BinaryTranslation, HardwareAssisted, Paravirtual, Emulate };
+constexpr MonitorMode kMonitorModes[] = {MonitorMode::Trap, MonitorMode::BinaryTranslation,
+                                        MonitorMode::HardwareAssisted, MonitorMode::Paravirtual,
+                                        MonitorMode::Emulate};
 
-std::string modeName(MonitorMode mode);  // "trap", "bt", "hw"
+std::string modeName(MonitorMode mode);  // "trap", "bt", "hw", "pv", "emulate"
 std::optional<MonitorMode> parseMode(const std::string& name);
 
 // Basic exit reasons, Intel SDM Vol. 3, Appendix C.
@@ -76,8 +84,9 @@ uint32_t ioExitQualification(uint16_t port, int size, bool in, bool string = fal
 uint32_t crExitQualification(int cr, bool to_cr, int gpr);
 
 // What made the guest enter the monitor, by reason, from a run's counters: traps (callouts in
-// bt) by instruction, or in hw exits by the SDM's name and number, "HLT (12)". Zero rows are
-// left out. The one table `vm run`, `vm compare` and the tour all show.
+// bt) by instruction, or in hw exits by the SDM's name and number, "HLT (12)"; in pv the
+// hypercalls by Xen's name ("hypercall console_io"), event upcalls and the few traps Xen
+// still emulates; in emulate nothing (there is no monitor to enter). Zero rows are left out. The one table `vm run`, `vm compare` and the tour all show.
 struct EntryCount {
     std::string reason;
     uint64_t count;

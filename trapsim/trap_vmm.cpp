@@ -22,15 +22,24 @@ constexpr uint64_t kPublishEvery = 1 << 16;   // guest instructions between regi
 }  // namespace
 
 TrapVmm::TrapVmm(TrapVmmConfig config) : config_(std::move(config)) {
-    if (config_.guest_path.empty()) config_.guest_path = builtAsset("guest/kernel.bin");
+    if (config_.guest_path.empty())
+        config_.guest_path = builtAsset(paravirtual() ? "guest/kernel-pv.bin" : "guest/kernel.bin");
     image_ = loadGuestImage(config_.guest_path);
+    if (config_.disk_path.empty()) config_.disk_path = builtAsset("guest/disk.img");
+    disk_image_ = loadDiskImage(config_.disk_path);
     reset();
 }
 
 TrapVmm::~TrapVmm() = default;
 
 void TrapVmm::reset() {
-    machine_.reset();  // before the devices its hooks refer to
+    blkback_.reset();
+    hypervisor_.reset();  // it refers to the machine
+    machine_.reset();     // before the devices its hooks refer to
+    upcall_due_ = false;
+    shutdown_code_.reset();
+    hypercalls_ = 0;
+    blocks_translated_ = 0;
     vcpu_ = VirtualCpu{};
     bus_ = IoBus{};
     serial_ = std::make_unique<Serial16550>(0x3F8);
@@ -43,6 +52,8 @@ void TrapVmm::reset() {
     bus_.attach(Pit8254::kBasePort, 4, pit_.get());
     bus_.attach(PicPair::kMasterPort, 2, &pic_);
     bus_.attach(PicPair::kSlavePort, 2, &pic_);
+    disk_ = std::make_unique<AtaDisk>(disk_image_);
+    bus_.attach(AtaDisk::kBasePort, 8, disk_.get());
     dispatcher_ = std::make_unique<TrapDispatcher>(vcpu_, bus_);
     trap_sites_.clear();
     published_site_count_ = SIZE_MAX;
@@ -77,7 +88,20 @@ void TrapVmm::reset() {
 void TrapVmm::buildMachine() {
     machine_ = std::make_unique<GuestMachine>();
     machine_->load(image_);
-    machine_->enter(image_, hardwareAssisted() ? 0 : layout::kGuestRing);
+    machine_->enter(image_, guestAtRing0() ? 0 : layout::kGuestRing);
+    if (paravirtual()) {
+        // The domain builder: start_info (ESI), the shared-info page, events masked.
+        hypervisor_ = std::make_unique<pv::XenHypervisor>(*machine_, vcpu_);
+        hypervisor_->setClock([this] { return clock_; });
+        hypervisor_->buildDomain();
+        // dom0: the driver domain that owns the disk, reached only through the hypervisor.
+        blkback_ = std::make_unique<pv::Blkback>(*machine_, *hypervisor_, disk_image_);
+        hypervisor_->setStoreHandler([this](uint32_t) {
+            blkback_->onStoreEvent();
+            events().append("dom0", blkback_->connected() ? "blkback connected to the guest's blkfront ring"
+                                                          : "blkback could not connect: " + blkback_->lastError());
+        });
+    }
     uc_engine* uc = machine_->uc();
     uc_hook h;
     // Added first, so it runs before any trap-site hook at the same address and counts every
@@ -93,7 +117,7 @@ void TrapVmm::buildMachine() {
         "hook in");
     add(uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&TrapVmm::onPortOut), this, 1, 0, UC_X86_INS_OUT),
         "hook out");
-    if (config_.mode != MonitorMode::Trap)
+    if (config_.mode != MonitorMode::Trap && !paravirtual())
         add(uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&TrapVmm::onBlock), this, 1, 0), "hook blocks");
     add(uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&TrapVmm::onInvalidInstruction), this, 1, 0),
         "hook invalid instructions");
@@ -133,7 +157,7 @@ RunState TrapVmm::finishRun(uc_err err) {
     RunState result = RunState::Paused;
     switch (stop_reason_) {
     case StopReason::PowerOff:
-        exit_code_ = power_->exitCode().value_or(0);
+        exit_code_ = shutdown_code_ ? *shutdown_code_ : power_->exitCode().value_or(0);
         result = RunState::Finished;
         break;
     case StopReason::Failed: result = RunState::Failed; break;
@@ -209,10 +233,13 @@ void TrapVmm::onInstruction(uc_engine*, uint64_t address, uint32_t, void* self) 
         } else if (vm->hardwareAssisted()) {
             vm->window_wanted_ = true;  // the monitor asks for an exit when the guest sets IF
         }
+    } else if (vm->upcall_due_ && vm->deliverUpcall(static_cast<uint32_t>(address))) {
+        return;  // pv: the event upcall runs first; this instruction runs after its iret
     }
     vm->guest_instructions_.store(n, std::memory_order_relaxed);
-    if (++vm->clock_ >= vm->pit_->nextTick()) {
-        if (vm->hardwareAssisted()) vm->countExit(ExitReason::ExternalInterrupt, 0, static_cast<uint32_t>(address));
+    if (++vm->clock_ >= vm->nextTimerEvent()) {
+        if (vm->hardwareAssisted() && vm->clock_ >= vm->pit_->nextTick())
+            vm->countExit(ExitReason::ExternalInterrupt, 0, static_cast<uint32_t>(address));
         vm->timerTick();
     }
     if (n % kPublishEvery == 0) vm->publishRegisters();
@@ -245,8 +272,15 @@ void TrapVmm::onTrapSite(uc_engine*, uint64_t address, uint32_t, void* self) {
     case MonitorMode::Trap:
         if (trapsHere(insn, *vm->machine_)) vm->handleTrap(insn, site->second.label);
         break;
+    case MonitorMode::Paravirtual:
+        if (trapsHere(insn, *vm->machine_)) {
+            vm->handleTrap(insn, site->second.label);
+            vm->upcall_due_ = true;  // Xen checks for events on every return to the guest
+        }
+        break;
     case MonitorMode::BinaryTranslation: vm->handleTrap(insn, site->second.label); break;  // the callout
-    case MonitorMode::HardwareAssisted: vm->handleExit(insn); break;
+    case MonitorMode::HardwareAssisted:
+    case MonitorMode::Emulate: vm->handleExit(insn); break;
     }
 }
 
@@ -257,8 +291,8 @@ void TrapVmm::onInterrupt(uc_engine*, uint32_t vector, void* self) {
 
 uint32_t TrapVmm::onPortIn(uc_engine*, uint32_t port, int size, void* self) {
     auto* vm = static_cast<TrapVmm*>(self);
-    if (vm->hardwareAssisted()) {
-        if (vm->config_.controls.portExits(static_cast<uint16_t>(port)))
+    if (vm->guestAtRing0()) {
+        if (vm->hardwareAssisted() && vm->config_.controls.portExits(static_cast<uint16_t>(port)))
             vm->countExit(ExitReason::IoInstruction, ioExitQualification(static_cast<uint16_t>(port), size, true),
                           vm->machine_->eip());
         return vm->dispatcher_->portIn(static_cast<uint16_t>(port), size);
@@ -275,8 +309,8 @@ uint32_t TrapVmm::onPortIn(uc_engine*, uint32_t port, int size, void* self) {
 
 void TrapVmm::onPortOut(uc_engine*, uint32_t port, int size, uint32_t value, void* self) {
     auto* vm = static_cast<TrapVmm*>(self);
-    if (vm->hardwareAssisted()) {
-        if (vm->config_.controls.portExits(static_cast<uint16_t>(port)))
+    if (vm->guestAtRing0()) {
+        if (vm->hardwareAssisted() && vm->config_.controls.portExits(static_cast<uint16_t>(port)))
             vm->countExit(ExitReason::IoInstruction, ioExitQualification(static_cast<uint16_t>(port), size, false),
                           vm->machine_->eip());
     } else {
@@ -292,7 +326,7 @@ void TrapVmm::onPortOut(uc_engine*, uint32_t port, int size, uint32_t value, voi
         detail += static_cast<char>(value);
         detail += '\'';
     }
-    if (!vm->hardwareAssisted()) vm->events().append("trap", std::move(detail));
+    if (!vm->guestAtRing0()) vm->events().append("trap", std::move(detail));
     if (const auto code = vm->power_->exitCode()) {
         vm->events().append("power-off", "the guest switched the machine off through port " +
                                              hexShort(vm->power_->port()) + " with exit code " + std::to_string(*code));
@@ -388,7 +422,7 @@ void TrapVmm::handleTrap(const DecodedInstruction& insn, const std::string& labe
 void TrapVmm::handleGuestException(uint32_t vector) {
     const uint32_t eip = machine_->eip();
     constexpr uint32_t kGeneralProtection = 13;
-    if (vector == kGeneralProtection && !hardwareAssisted()) {
+    if (vector == kGeneralProtection && !guestAtRing0()) {
         const std::vector<uint8_t> bytes = machine_->read(eip, 15);
         const auto insn = decoder_.decode(bytes.data(), bytes.size(), eip);
         if (insn && insn->op != PrivilegedOp::None && trapsHere(*insn, *machine_)) {
@@ -411,6 +445,7 @@ void TrapVmm::handleGuestException(uint32_t vector) {
         software = at != eip;
     }
     machine_->clearStaleException();
+    if (paravirtual() && software && vector == pv::xen::kHypercallVector) return handleHypercall(at);
     if (hardwareAssisted() && !software && vector < 32 && (config_.controls.exception_bitmap >> vector) & 1)
         countExit(ExitReason::ExceptionOrNmi, 0, at);
     reflectException(vector, eip, at, software);
@@ -455,6 +490,10 @@ void TrapVmm::publishRegisters() {
     regs.emplace_back("gdtr (real)", hex32(static_cast<uint32_t>(real_gdtr.base)));
     regs.emplace_back("gdtr (virtual)", hex32(vcpu_.gdtr.base));
     regs.emplace_back("idtr (virtual)", hex32(vcpu_.idtr.base));
+    if (hypervisor_) {
+        regs.emplace_back("evtchn_upcall_mask", hypervisor_->eventsMasked() ? "1" : "0");
+        regs.emplace_back("evtchn_upcall_pending", hypervisor_->upcallPending() ? "1" : "0");
+    }
     // The listing: every privileged-instruction site that has trapped so far, by address.
     std::vector<std::string> listing;
     const bool sites_changed = trap_sites_.size() != published_site_count_;
@@ -510,8 +549,22 @@ Counters TrapVmm::counters() const {
     c["exits"] = exits;
     c["bt.blocks"] = bt_blocks_.load();
     c["bt.rewritten"] = bt_rewritten_.load();
-    c["bt.translated_instructions"] = bt_translated_.load();
-    c["console_bytes"] = serial_->bytesTransmitted();
+    c["bt.translated_instructions"] = config_.mode == MonitorMode::BinaryTranslation ? bt_translated_.load() : 0;
+    c["blocks_translated"] = blocks_translated_.load();
+    c["translated_instructions"] = bt_translated_.load();
+    c["hypercalls"] = hypercalls_.load();
+    c["upcalls"] = 0;
+    uint64_t console = serial_->bytesTransmitted();
+    if (hypervisor_) {
+        for (const auto& [name, n] : hypervisor_->hypercallCounts()) c["hypercalls." + name] = n;
+        c["upcalls"] = hypervisor_->upcalls();
+        console += hypervisor_->consoleBytes();
+    }
+    c["console_bytes"] = console;
+    c["disk.sectors_read"] = disk_->sectorsRead();
+    c["blkback.requests"] = blkback_ ? blkback_->requests() : 0;
+    c["blkback.sectors_read"] = blkback_ ? blkback_->sectorsRead() : 0;
+    c["grant_maps"] = hypervisor_ ? hypervisor_->grantMaps() : 0;
     return c;
 }
 
@@ -523,6 +576,7 @@ Snapshot TrapVmm::snapshot() const {
         s.listing = published_listing_;
     }
     s.console = serial_->console();
+    if (hypervisor_) s.console += hypervisor_->console();
     return s;
 }
 

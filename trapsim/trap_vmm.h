@@ -6,7 +6,11 @@
 // see onBlock/scanBlock) and the VT-x-style monitor (HardwareAssisted: the guest runs at ring 0
 // and the VMCS-like controls choose what exits, see handleExit); monitor_mode.h compares them.
 // Interrupts (PIT -> PIC -> the guest's IDT) and exceptions are delivered the same way in all
-// three (guest_idt.h).
+// three (guest_idt.h). In pv mode (Paravirtual) the guest is the paravirtual build, talking
+// to the Xen-style hypervisor in trapsim/pv/ through hypercalls and the shared-info page; the
+// few privileged instructions left in it trap and are emulated as in trap mode. In emulate
+// mode there is no monitor: the guest runs at (virtual) ring 0 on the emulated CPU and the
+// emulator serves every device access itself, counting the blocks it translates.
 //
 // How a trap reaches the monitor on Unicorn. The obvious design -- hook #GP, emulate, advance
 // EIP, continue -- works exactly once: Unicorn remembers the handled #GP as the previous
@@ -32,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -47,6 +52,9 @@
 #include "trapsim/pic_8259.h"
 #include "trapsim/pit_8254.h"
 #include "trapsim/power_off_device.h"
+#include "trapsim/ata_disk.h"
+#include "trapsim/pv/blkback.h"
+#include "trapsim/pv/xen_hypervisor.h"
 #include "trapsim/serial_16550.h"
 #include "trapsim/trap_dispatch.h"
 #include "trapsim/virtual_cpu.h"
@@ -54,11 +62,13 @@
 namespace vl::vm {
 
 struct TrapVmmConfig {
-    std::string guest_path;                  // empty: the built-in kernel, builtAsset("guest/kernel.bin")
+    std::string guest_path;                  // empty: the built-in kernel, builtAsset("guest/kernel.bin"),
+                                             // or in pv mode its paravirtual build, "guest/kernel-pv.bin"
     uint64_t max_instructions = 200'000'000; // a guest still running after this many has failed
     CostModel cost;
     MonitorMode mode = MonitorMode::Trap;    // how sensitive instructions reach the monitor (monitor_mode.h)
     VmcsControls controls;                   // what exits, in MonitorMode::HardwareAssisted
+    std::string disk_path;                   // the disk image; empty: builtAsset("guest/disk.img")
 };
 
 class TrapVmm : public Engine {
@@ -112,6 +122,17 @@ private:
     void countExit(ExitReason reason, uint32_t qualification, uint32_t at);
     bool guestInterruptsEnabled() const;
     bool hardwareAssisted() const { return config_.mode == MonitorMode::HardwareAssisted; }
+    bool paravirtual() const { return config_.mode == MonitorMode::Paravirtual; }
+    bool emulated() const { return config_.mode == MonitorMode::Emulate; }
+    // hw and emulate: the guest really runs at ring 0 and owns IF, GDTR, IDTR.
+    bool guestAtRing0() const { return hardwareAssisted() || emulated(); }
+    // pv: the guest's int 0x82 (EIP is after it). Runs the hypercall and resumes the guest.
+    void handleHypercall(uint32_t at);
+    // pv: an event upcall, if one is deliverable, at `eip`. True when the guest was redirected.
+    bool deliverUpcall(uint32_t eip);
+    // pv: SCHEDOP_block; the vCPU sleeps until the next timer event.
+    void blockUntilEvent(uint32_t resume_eip);
+    uint64_t nextTimerEvent() const;
     void handleTrap(const DecodedInstruction& insn, const std::string& label);
     TrapOutcome emulate(const DecodedInstruction& insn);
     void handleGuestException(uint32_t vector);
@@ -147,6 +168,12 @@ private:
     uint64_t clock_ = 0;  // the VMM's clock, in PIT input clocks (see pit_8254.h)
     std::unique_ptr<TrapDispatcher> dispatcher_;
     std::unique_ptr<GuestMachine> machine_;
+    std::unique_ptr<pv::XenHypervisor> hypervisor_;  // pv mode only
+    std::unique_ptr<pv::Blkback> blkback_;           // pv mode only: dom0's disk backend
+    std::vector<uint8_t> disk_image_;
+    std::unique_ptr<AtaDisk> disk_;                  // the primary ATA channel
+    bool upcall_due_ = false;                        // pv: a timer event may be deliverable
+    std::optional<int> shutdown_code_;               // pv: the exit code of SCHEDOP_shutdown
     struct TrapSite {
         DecodedInstruction insn;
         std::string label;  // "cli at 0x100020: ", formatted once rather than per trap
@@ -166,6 +193,8 @@ private:
     std::atomic<uint64_t> bt_blocks_{0};
     std::atomic<uint64_t> bt_rewritten_{0};
     std::atomic<uint64_t> bt_translated_{0};
+    std::atomic<uint64_t> hypercalls_{0};        // pv: int 0x82 entries (multicall members not counted)
+    std::atomic<uint64_t> blocks_translated_{0}; // emulate: distinct block addresses translated
     std::unordered_set<uint32_t> scanned_blocks_;    // block entry addresses already translated / scanned
     std::map<uint32_t, std::string> translation_;    // bt: guest address -> listing line
     bool restart_pending_ = false;  // a block was re-translated: its first instruction runs again

@@ -10,11 +10,16 @@ namespace vl::vm {
 using namespace detail;
 
 void TrapVmm::reflectException(uint32_t vector, uint32_t return_eip, uint32_t at, bool software) {
-    const bool hw = hardwareAssisted();
-    if (!hw && !vcpu_.idtr.loaded) return tripleFault(vector, at, "the guest has loaded no IDT");
+    const bool hw = guestAtRing0();
+    if (!hw && !paravirtual() && !vcpu_.idtr.loaded) return tripleFault(vector, at, "the guest has loaded no IDT");
     const std::optional<uint32_t> error_code =
         !software && exceptionHasErrorCode(vector) ? std::optional<uint32_t>(0) : std::nullopt;
-    const Delivery delivery = deliverThroughIdt(*machine_, vcpu_, vector, return_eip, error_code, hw);
+    // pv: the hypervisor bounces it to the handler in the guest's trap table (set_trap_table).
+    auto deliver = [&](uint32_t v, uint32_t eip, std::optional<uint32_t> code) {
+        return paravirtual() ? hypervisor_->deliverException(v, eip, code)
+                             : deliverThroughIdt(*machine_, vcpu_, v, eip, code, hw);
+    };
+    const Delivery delivery = deliver(vector, return_eip, error_code);
     if (delivery.result == Delivery::Result::Delivered) {
         bump(exceptions_reflected_);
         if (!hw) bump(vmm_entries_);  // in hw mode the CPU delivers it, or it came with an exit already counted
@@ -25,7 +30,7 @@ void TrapVmm::reflectException(uint32_t vector, uint32_t return_eip, uint32_t at
     // The CPU turns a failed delivery into a double fault (collapsing the #NP/#GP it raises
     // first), and a double fault it cannot deliver into a shutdown: the triple fault.
     if (vector != 8) {
-        const Delivery df = deliverThroughIdt(*machine_, vcpu_, 8, at, 0u, hw);
+        const Delivery df = deliver(8, at, 0u);
         if (df.result == Delivery::Result::Delivered) {
             bump(exceptions_reflected_);
             if (!hw) bump(vmm_entries_);
@@ -51,7 +56,7 @@ bool TrapVmm::injectPendingInterrupt(uint32_t eip) {
         window_wanted_ = false;
         countExit(ExitReason::InterruptWindow, 0, eip);
     }
-    const Delivery delivery = deliverThroughIdt(*machine_, vcpu_, vector, eip, std::nullopt, hardwareAssisted());
+    const Delivery delivery = deliverThroughIdt(*machine_, vcpu_, vector, eip, std::nullopt, guestAtRing0());
     if (delivery.result != Delivery::Result::Delivered) {
         tripleFault(vector, eip, delivery.detail + ", for IRQ " + std::to_string(irq));
         return true;
@@ -59,24 +64,35 @@ bool TrapVmm::injectPendingInterrupt(uint32_t eip) {
     bump(interrupts_injected_);
     // Trap and bt: the real interrupt enters the monitor, which reflects it. hw: it is injected
     // at the VM entry that ends an exit already counted (external interrupt, HLT, window).
-    if (!hardwareAssisted()) bump(vmm_entries_);
+    if (!guestAtRing0()) bump(vmm_entries_);
     std::string detail = "IRQ " + std::to_string(irq) + (irq == 0 ? " (timer)" : "") + " at ";
     appendHex(detail, eip);
-    detail += hardwareAssisted() ? " while IF=1: " : " while virtual IF=1: ";
+    detail += guestAtRing0() ? " while IF=1: " : " while virtual IF=1: ";
     detail += delivery.detail;
     events().append("interrupt", std::move(detail));
     return true;
 }
 
 void TrapVmm::timerTick() {
-    pit_->tickDelivered(clock_);
-    pic_.raise(0);
+    if (clock_ >= pit_->nextTick()) {
+        pit_->tickDelivered(clock_);
+        pic_.raise(0);
+    }
+    if (hypervisor_ && clock_ >= hypervisor_->nextTimerTick()) {
+        hypervisor_->timerTick(clock_);  // VIRQ_TIMER goes pending; the upcall follows if unmasked
+        upcall_due_ = true;
+    }
+}
+
+uint64_t TrapVmm::nextTimerEvent() const {
+    const uint64_t pit = pit_->nextTick();
+    return hypervisor_ ? std::min(pit, hypervisor_->nextTimerTick()) : pit;
 }
 
 // VT-x: the physical timer interrupt arrives while the guest runs, and "external-interrupt
 // exiting" turns it into an exit; the monitor then injects the virtual one.
 bool TrapVmm::guestInterruptsEnabled() const {
-    if (hardwareAssisted()) return machine_->reg(UC_X86_REG_EFLAGS) & 0x200;
+    if (guestAtRing0()) return machine_->reg(UC_X86_REG_EFLAGS) & 0x200;
     return vcpu_.interrupts_enabled;
 }
 

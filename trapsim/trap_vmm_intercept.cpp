@@ -33,6 +33,8 @@ bool TrapVmm::intercepts(const DecodedInstruction& insn) const {
     case PrivilegedOp::Out: return false;  // port I/O reaches the monitor through Unicorn's I/O hooks
     default: break;
     }
+    // The emulator runs everything itself; only hlt needs it (the vCPU sleeps to the next tick).
+    if (config_.mode == MonitorMode::Emulate) return insn.op == PrivilegedOp::Hlt;
     // Everything sensitive, privileged or not, and the stack-segment load that ring compression
     // makes sensitive.
     if (config_.mode == MonitorMode::BinaryTranslation)
@@ -55,6 +57,7 @@ bool TrapVmm::scanBlock(uint32_t address) {
     scanned_blocks_.insert(address);
     const bool bt = config_.mode == MonitorMode::BinaryTranslation;
     if (bt) bump(bt_blocks_);
+    if (emulated()) bump(blocks_translated_);  // the first execution of a block at this address
     bool hooked = false;
     uint32_t at = address;
     for (int n = 0; n < 64; ++n) {  // a translation unit: up to the first control transfer
@@ -62,6 +65,7 @@ bool TrapVmm::scanBlock(uint32_t address) {
         const auto insn = decoder_.decode(bytes.data(), bytes.size(), at);
         if (!insn) break;
         const bool callout = intercepts(*insn);
+        if (emulated()) bump(bt_translated_);
         if (bt && !translation_.count(at)) {
             bump(bt_translated_);
             const bool rewritten = callout || insn->op == PrivilegedOp::In || insn->op == PrivilegedOp::Out;
@@ -109,13 +113,14 @@ void TrapVmm::handleExit(const DecodedInstruction& insn) {
     const uint32_t next = insn.address + insn.size;
     switch (insn.op) {
     case PrivilegedOp::Hlt: {
-        if (c.hlt_exiting) countExit(ExitReason::Hlt, 0, insn.address);
+        const bool hw = hardwareAssisted();  // emulate: the emulator idles the CPU, nothing exits
+        if (hw && c.hlt_exiting) countExit(ExitReason::Hlt, 0, insn.address);
         machine_->setReg(UC_X86_REG_EIP, next);
         if (!guestInterruptsEnabled())
             return fail("the guest executed hlt at " + hex32(insn.address) +
                         " with interrupts disabled (IF=0): nothing can ever wake it");
         // Without HLT exiting the CPU sleeps in the guest; the timer's interrupt then exits.
-        if (!c.hlt_exiting) countExit(ExitReason::ExternalInterrupt, 0, next);
+        if (hw && !c.hlt_exiting) countExit(ExitReason::ExternalInterrupt, 0, next);
         std::string why_not;
         if (!idleUntilInterrupt(next, why_not))
             fail("the guest executed hlt at " + hex32(insn.address) + " with interrupts enabled (IF=1), but " +

@@ -1,7 +1,8 @@
-// virtlab vm run --mode trap|bt|hw [--guest FILE] [--max-insns N] [--json]
+// virtlab vm run --mode trap|bt|hw|pv|emulate [--guest FILE] [--max-insns N] [--json]
 // virtlab vm compare [--guest FILE] [--json]
 // Boots a guest kernel under a virtual machine monitor and reports its console and the
-// monitor's work: traps, binary-translation callouts or VT-x-style exits by reason.
+// monitor's work: traps, binary-translation callouts, VT-x-style exits by reason, hypercalls
+// by Xen's name, or (emulate) the blocks the emulator translated.
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -21,14 +22,16 @@
 namespace vl::cli {
 namespace {
 
-// The monitor modes that exist today; `vm run` refuses the others by name.
-const char* const kModes[] = {"trap", "bt", "hw"};
+// Every mode, in the order `vm compare` shows them.
+const char* const kModes[] = {"trap", "bt", "hw", "pv", "emulate"};
 
 const char* modeTitle(vm::MonitorMode mode) {
     switch (mode) {
     case vm::MonitorMode::Trap: return "trap-and-emulate monitor";
     case vm::MonitorMode::BinaryTranslation: return "binary-translation monitor";
     case vm::MonitorMode::HardwareAssisted: return "VT-x-style monitor";
+    case vm::MonitorMode::Paravirtual: return "Xen-style hypervisor";
+    case vm::MonitorMode::Emulate: return "full-system emulator";
     }
     return "";
 }
@@ -57,6 +60,8 @@ const char* entryWord(vm::MonitorMode mode) {
     case vm::MonitorMode::Trap: return "traps";
     case vm::MonitorMode::BinaryTranslation: return "callouts";
     case vm::MonitorMode::HardwareAssisted: return "exits";
+    case vm::MonitorMode::Paravirtual: return "entries";
+    case vm::MonitorMode::Emulate: return "entries";
     }
     return "";
 }
@@ -72,12 +77,21 @@ void printText(const vm::TrapVmm& vmm, const Counters& c, double seconds) {
     std::fwrite(console.data(), 1, console.size(), stdout);
     if (!console.empty() && console.back() != '\n') std::printf("\n");
     const bool hw = mode == vm::MonitorMode::HardwareAssisted;
-    std::printf("\n-- %s: %s by %s --\n", modeTitle(mode), entryWord(mode), hw ? "exit reason" : "instruction");
-    const int width = hw ? 30 : 12;
-    std::printf("  %-*s %12s\n", width, hw ? "exit reason" : "instruction", entryWord(mode));
-    for (const auto& row : vm::entriesByReason(mode, c))
-        std::printf("  %-*s %12llu\n", width, row.reason.c_str(), static_cast<unsigned long long>(row.count));
-    std::printf("  %-*s %12llu\n", width, "total", at(c, hw ? "exits" : "traps"));
+    const bool pv = mode == vm::MonitorMode::Paravirtual;
+    if (mode == vm::MonitorMode::Emulate) {
+        std::printf("\n-- %s: no monitor; every device access and privileged instruction handled in software --\n",
+                    modeTitle(mode));
+        std::printf("\n  translated blocks   %llu (%llu instructions)\n", at(c, "blocks_translated"),
+                    at(c, "translated_instructions"));
+    } else {
+        const char* by = hw ? "exit reason" : pv ? "reason" : "instruction";
+        std::printf("\n-- %s: %s by %s --\n", modeTitle(mode), entryWord(mode), by);
+        const int width = hw || pv ? 30 : 12;
+        std::printf("  %-*s %12s\n", width, by, entryWord(mode));
+        for (const auto& row : vm::entriesByReason(mode, c))
+            std::printf("  %-*s %12llu\n", width, row.reason.c_str(), static_cast<unsigned long long>(row.count));
+        std::printf("  %-*s %12llu\n", width, "total", at(c, hw ? "exits" : pv ? "vmm_entries" : "traps"));
+    }
     if (mode == vm::MonitorMode::BinaryTranslation)
         std::printf("\n  translated blocks   %llu (%llu instructions, %llu rewritten into monitor calls)\n",
                     at(c, "bt.blocks"), at(c, "bt.translated_instructions"), at(c, "bt.rewritten"));
@@ -87,6 +101,8 @@ void printText(const vm::TrapVmm& vmm, const Counters& c, double seconds) {
     const vm::CostModel& cost = vmm.config().cost;
     const unsigned long long per_entry = mode == vm::MonitorMode::Trap ? cost.trap_round_trip_cycles
                                          : hw                           ? cost.vm_exit_cycles
+                                         : pv                           ? cost.hypercall_cycles
+                                         : mode == vm::MonitorMode::Emulate ? 0
                                                                         : cost.bt_callout_cycles;
     std::printf("  modeled cycles      %llu (%llu per instruction, %llu per vmm entry)\n", at(c, "modeled_cycles"),
                 static_cast<unsigned long long>(cost.cycles_per_instruction), per_entry);
@@ -112,7 +128,12 @@ QJsonObject toJsonRun(const vm::TrapVmm& vmm, const Counters& c, double seconds)
     out.insert("console", qs(vmm.snapshot().console));
     out.insert("guest_instructions", static_cast<qint64>(c.at("guest_instructions")));
     out.insert("exits", exits);
-    out.insert("hypercalls", QJsonObject{});  // none of these modes: the guest is unmodified
+    QJsonObject hypercalls;  // by Xen's name; empty but in pv mode, where the guest is ported
+    for (const auto& [name, value] : c)
+        if (name.starts_with("hypercalls.")) hypercalls.insert(qs(name.substr(11)), static_cast<qint64>(value));
+    out.insert("hypercalls", hypercalls);
+    if (mode == vm::MonitorMode::Emulate)
+        out.insert("blocks_translated", static_cast<qint64>(at(c, "blocks_translated")));
     out.insert("interrupts", static_cast<qint64>(at(c, "interrupts_injected")));
     out.insert("traps", static_cast<qint64>(c.at("traps")));
     if (mode == vm::MonitorMode::BinaryTranslation) {
@@ -179,7 +200,7 @@ int runVm(const Args& args) {
                      "Boot a guest kernel under a virtual machine monitor and count what the monitor does.");
     parser.option("--mode", "MODE", "monitor mode: " + validModes(), "trap")
         .option("--guest", "FILE", "guest kernel: a flat binary (optionally with a Multiboot header) or a .asm "
-                                   "source; default: the built-in kernel")
+                                   "source; default: the built-in kernel (under pv, its paravirtual build)")
         .option("--max-insns", "N", "fail the guest if it runs more than N instructions", "200000000")
         .flag("--json", "print one JSON object instead of text");
     if (!parser.parse(args)) return 0;
@@ -256,6 +277,9 @@ void printComparison(const std::vector<Run>& runs) {
     row("bt blocks", counter("bt.blocks"));
     row("bt rewritten", counter("bt.rewritten"));
     row("exits", counter("exits"));
+    row("hypercalls", counter("hypercalls"));
+    row("event upcalls", counter("upcalls"));
+    row("blocks translated", counter("blocks_translated"));
     row("interrupts injected", counter("interrupts_injected"));
     row("vmm entries", counter("vmm_entries"));
     row("modeled cycles", counter("modeled_cycles"));
@@ -269,7 +293,8 @@ void printComparison(const std::vector<Run>& runs) {
 int compareVm(const Args& args) {
     ArgParser parser("virtlab vm compare [--guest FILE] [--max-insns N] [--json]",
                      "Run one guest under every monitor mode (" + validModes() + ") and show the runs side by side.");
-    parser.option("--guest", "FILE", "guest kernel (flat binary or .asm); default: the built-in kernel")
+    parser.option("--guest", "FILE", "guest kernel (flat binary or .asm); default: the built-in kernel (under pv, its paravirtual "
+                                    "build)")
         .option("--max-insns", "N", "fail a guest that runs more than N instructions", "200000000")
         .flag("--json", "print one JSON object: {\"runs\": [...], \"console_differences\": [...]}");
     if (!parser.parse(args)) return 0;
@@ -296,7 +321,8 @@ int compareVm(const Args& args) {
 
 int vmCommand(const Args& args) {
     if (args.empty())
-        throwInput("vm: missing verb (usage: virtlab vm run --mode trap|bt|hw [--guest FILE]; see virtlab vm --help)");
+        throwInput("vm: missing verb (usage: virtlab vm run --mode trap|bt|hw|pv|emulate [--guest FILE]; see virtlab vm "
+                   "--help)");
     const std::string& verb = args[0];
     if (verb == "--help" || verb == "-h" || verb == "help") {
         printVmHelp(stdout);
@@ -309,7 +335,7 @@ int vmCommand(const Args& args) {
 
 }  // namespace
 
-VIRTLAB_COMMAND(vm, "vm", "vm run --mode trap|bt|hw [--guest FILE] [--json] | vm compare [--json]"
+VIRTLAB_COMMAND(vm, "vm", "vm run --mode trap|bt|hw|pv|emulate [--guest FILE] [--json] | vm compare [--json]"
                 "  boot the guest kernel under a monitor", 30, &vmCommand);
 
 }  // namespace vl::cli

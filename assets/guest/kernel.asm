@@ -24,6 +24,15 @@
 ;   every tick        1 interrupt injected, 1 out (EOI), 1 iret
 ;   power off         1 out to port 0xF4
 ; Build: nasm -f bin kernel.asm -o kernel.bin (the build does this into build/assets/guest/).
+;
+; The paravirtual build (nasm -DPARAVIRT, kernel-pv.bin; `virtlab vm run --mode pv`) is the
+; same kernel ported to a Xen-style hypervisor, the way XenLinux was: each privileged
+; operation becomes a hypercall (`int 0x82`, Xen's numbers, trapsim/README.md), interrupts are
+; masked by writing evtchn_upcall_mask in the shared-info page (no trap at all), the timer is
+; an event channel whose upcall enters the callback the kernel registered, the console is
+; console_io and power-off is sched_op. The PV_* macros below are the only places the two
+; builds differ, as Linux's paravirt ops are. Both print the same console, byte for byte:
+; that is why the data and the bss sit at fixed addresses (the kernel prints some of them).
 
 BITS 32
 
@@ -40,8 +49,13 @@ CR0_MP             equ 0x02         ; monitor coprocessor
 CR0_NE             equ 0x20         ; native x87 error reporting
 CR0_EXPECTED_MSW   equ 0x33         ; PE, MP, ET, NE: what this kernel leaves in cr0's low word
 
-KERNEL_CS          equ 0x08         ; this kernel's GDT: null, code, data
-KERNEL_DS          equ 0x10
+%ifdef PARAVIRT
+KERNEL_RPL         equ 1            ; a Xen PV kernel runs in ring 1 and knows it (Linux: get_kernel_rpl())
+%else
+KERNEL_RPL         equ 0
+%endif
+KERNEL_CS          equ 0x08 | KERNEL_RPL   ; this kernel's GDT: null, code, data
+KERNEL_DS          equ 0x10 | KERNEL_RPL
 TIMER_VECTOR       equ 0x20         ; IRQ 0-7 remapped to 0x20-0x27, IRQ 8-15 to 0x28-0x2F
 PIC1_CMD           equ 0x20
 PIC1_DATA          equ 0x21
@@ -65,10 +79,109 @@ UART_LSR           equ 5            ; line status
 UART_SCR           equ 7            ; scratch
 LSR_THR_EMPTY      equ 0x20
 
+ATA_DATA           equ 0x1F0        ; the primary ATA channel's command block
+ATA_COUNT          equ 0x1F2
+ATA_LBA_LOW        equ 0x1F3
+ATA_LBA_MID        equ 0x1F4
+ATA_LBA_HIGH       equ 0x1F5
+ATA_DRIVE          equ 0x1F6
+ATA_STATUS         equ 0x1F7        ; read: status; write: command
+ATA_READ_SECTORS   equ 0x20
+ATA_BSY            equ 0x80
+ATA_DRQ            equ 0x08
+ATA_ERR            equ 0x01
+DISK_SECTOR        equ 1            ; the sector the kernel reads and prints
+
 POWER_OFF_PORT     equ 0xF4         ; isa-debug-exit-like: the byte written is the exit code
+DATA_ADDR          equ LOAD_ADDR + 0x1000   ; fixed in both builds: the console shows table addresses
+BSS_ADDR           equ LOAD_ADDR + 0x3000
+CONSOLE_BUFFER     equ 256          ; the PV console's line buffer
+
 MULTIBOOT_MAGIC    equ 0x1BADB002
 MULTIBOOT_FLAGS    equ 0x00010000   ; bit 16: the load addresses below are valid
 LOADER_MAGIC       equ 0x2BADB002
+
+
+%ifdef PARAVIRT
+; ---- the Xen-style interface (xen/include/public/xen.h, sched.h, event_channel.h, vcpu.h) -----
+HYPERVISOR_set_trap_table   equ 0
+HYPERVISOR_set_gdt          equ 2
+HYPERVISOR_set_callbacks    equ 4
+HYPERVISOR_multicall        equ 13
+HYPERVISOR_xen_version      equ 17
+HYPERVISOR_console_io       equ 18
+HYPERVISOR_grant_table_op   equ 20
+HYPERVISOR_vcpu_op          equ 24
+HYPERVISOR_sched_op         equ 29
+HYPERVISOR_event_channel_op equ 32
+CONSOLEIO_write             equ 0
+SCHEDOP_block               equ 1
+SCHEDOP_shutdown            equ 2
+SHUTDOWN_poweroff           equ 0
+SHUTDOWN_crash              equ 3
+EVTCHNOP_bind_virq          equ 1
+EVTCHNOP_send               equ 4
+EVTCHNOP_alloc_unbound      equ 6
+GNTTABOP_setup_table        equ 2
+GTF_permit_access           equ 1
+DOMID_SELF                  equ 0x7FF0
+XEN_START_INFO_STORE_EVTCHN equ 48
+STORE                       equ 0x00005000  ; start_info.store_mfn's page (trapsim/README.md)
+XenbusStateInitialised      equ 3
+XenbusStateConnected        equ 4
+RING_REF                    equ 8           ; grant references: 0-7 are reserved by Xen
+DATA_REF                    equ 9
+BLKIF_OP_READ               equ 0
+RING_HEADER                 equ 64          ; io/ring.h: req_prod, req_event, rsp_prod, rsp_event, pad
+VIRQ_TIMER                  equ 0
+VCPUOP_set_periodic_timer   equ 6
+XEN_START_INFO_SHARED       equ 36          ; start_info.shared_info
+SHARED_INFO                 equ 0x00002000  ; where this kernel expects the shared-info page
+VCPU0_UPCALL_PENDING        equ SHARED_INFO + 0   ; vcpu_info[0].evtchn_upcall_pending
+VCPU0_UPCALL_MASK           equ SHARED_INFO + 1   ; vcpu_info[0].evtchn_upcall_mask
+VCPU0_PENDING_SEL           equ SHARED_INFO + 4   ; vcpu_info[0].evtchn_pending_sel
+EVTCHN_PENDING              equ SHARED_INFO + 2048 ; after 32 vcpu_info of 64 bytes
+PERIOD_NS                   equ 1676188     ; PIT_DIVISOR clocks of 1.193182 MHz, in nanoseconds
+
+%macro HYPERCALL 1
+    mov eax, HYPERVISOR_%1
+    int 0x82
+%endmacro
+%endif
+
+; The operations a paravirtual kernel cannot do itself (Linux: pv_irq_ops, pv_cpu_ops).
+%macro PV_CLI 0
+%ifdef PARAVIRT
+    mov byte [VCPU0_UPCALL_MASK], 1 ; no trap: the hypervisor reads the mask before an upcall
+%else
+    cli
+%endif
+%endmacro
+
+%macro PV_STI 0
+%ifdef PARAVIRT
+    call pv_unmask_events
+%else
+    sti
+%endif
+%endmacro
+
+%macro PV_PUSHF 0
+%ifdef PARAVIRT
+    pushf                           ; the arithmetic flags; then IF from the event mask
+    call pv_save_flags
+%else
+    pushf
+%endif
+%endmacro
+
+%macro PV_POPF 0
+%ifdef PARAVIRT
+    call pv_restore_flags
+%else
+    popf
+%endif
+%endmacro
 
 ORG LOAD_ADDR
 
@@ -85,11 +198,36 @@ multiboot_header:
 
 ; ---- entry ---------------------------------------------------------------------------------
 start:
+%ifndef PARAVIRT
     cli                             ; nothing may interrupt us before we are set up
+%endif                              ; (a PV kernel starts with events masked)
+    jmp boot
+    times 16 - ($ - start) db 0xCC
+
+; divide_check: a divide error through the kernel's own exception table. At a fixed address
+; in both builds, because the handler prints where it happened.
+divide_check:
+    xor ecx, ecx
+    mov eax, 1
+    xor edx, edx
+divide_site:
+    div ecx
+    ret
+
+boot:
     mov esp, stack_top
     mov [loader_magic], eax
-
+%ifdef PARAVIRT
+    mov [start_info_ptr], esi
+    mov eax, [esi + XEN_START_INFO_SHARED]
+    cmp eax, SHARED_INFO            ; the page this kernel was built to use (no paging to map it)
+    jne shared_info_elsewhere
+    mov ebx, gdt_frames             ; set_gdt(frame list, entries): the hypervisor checks and
+    mov ecx, (gdt_end - gdt) / 8    ; installs our descriptors; lgdt would fault in ring 1
+    HYPERCALL set_gdt
+%else
     lgdt [gdtr]                     ; our own segments, then reload every segment register
+%endif
     jmp KERNEL_CS:.reload_cs
 .reload_cs:
     mov ax, KERNEL_DS
@@ -100,7 +238,12 @@ start:
     mov ss, ax
     mov esp, stack_top
     call idt_init
+%ifdef PARAVIRT
+    mov ebx, trap_table             ; the exception handlers, as a list instead of an IDT
+    HYPERCALL set_trap_table
+%else
     lidt [idtr]
+%endif
 
     call serial_init
 
@@ -120,7 +263,8 @@ start:
 
     mov esi, msg_cr0                ; what mode the CPU is in
     call puts
-    mov eax, cr0
+    mov eax, cr0                    ; a PV kernel reads it once (Xen emulates the trap), then
+    mov [cr0_value], eax            ; answers from this copy, as Linux's xen_read_cr0 does
     mov ebx, eax
     call print_hex
     mov esi, msg_cr0_pe
@@ -130,18 +274,18 @@ start:
 .protected:
     call puts
 
+%ifdef PARAVIRT
+    or dword [cr0_value], CR0_MP | CR0_NE   ; Xen owns CR0: only the kernel's copy changes
+%else
     mov eax, cr0                    ; the usual x87 set-up: MP and NE on
     or eax, CR0_MP | CR0_NE
     mov cr0, eax
+    mov [cr0_value], eax
+%endif
 
     call timer_init                 ; from here on the timer ticks
 
-    ; An exception through our own IDT: divide by zero, and let de_handler skip it.
-    xor ecx, ecx
-    mov eax, 1
-    xor edx, edx
-divide_site:
-    div ecx
+    call divide_check               ; an exception through our own IDT; de_handler skips it
 
     call sieve                      ; some honest computing
     push eax
@@ -166,12 +310,23 @@ divide_site:
     call print_dec
     call newline
 
+    call disk_read                  ; one sector from the disk into disk_buffer
+    mov esi, msg_disk
+    call puts
+    mov esi, msg_disk_failed
+    test eax, eax
+    jnz .disk_failed
+    mov esi, disk_buffer
+.disk_failed:
+    call puts
+    call newline
+
     ; Critical sections, as a kernel protects data shared with interrupt handlers: with
     ; interrupts off, the timer handler must not run, however long the section takes. A tick
     ; that falls due meanwhile waits in the PIC's IRR until sti.
     mov ecx, CRITICAL_SECTIONS
 .critical:
-    cli
+    PV_CLI
     mov ebx, [ticks]
     inc dword [shared_counter]
     mov edx, SECTION_SPIN
@@ -182,14 +337,19 @@ divide_site:
     je .not_interrupted
     inc dword [ticks_inside_cli]    ; the handler ran although interrupts were off
 .not_interrupted:
+%ifdef PARAVIRT
+    cmp byte [VCPU0_UPCALL_PENDING], 0  ; an event waits for us to unmask
+    je .nothing_pending
+%else
     mov al, PIC_READ_IRR
     out PIC1_CMD, al
     in al, PIC1_CMD
     test al, 1
     jz .nothing_pending
+%endif
     inc dword [ticks_held_back]     ; IRQ 0 is waiting for our sti
 .nothing_pending:
-    sti
+    PV_STI
     dec ecx
     jnz .critical
     mov esi, msg_critical1
@@ -220,8 +380,12 @@ divide_site:
     ; The idle loop: enable interrupts and halt until one arrives, a bounded number of times.
     mov ecx, IDLE_HALTS
 .idle:
+%ifdef PARAVIRT
+    call pv_block                   ; sched_op(block) unmasks events and sleeps until one arrives
+%else
     sti
     hlt
+%endif
     inc dword [wakeups]
     dec ecx
     jnz .idle
@@ -242,9 +406,15 @@ divide_site:
 
     mov esi, msg_off
     call puts
+%ifdef PARAVIRT
+    mov ebx, SCHEDOP_shutdown
+    mov ecx, shutdown_poweroff
+    HYPERCALL sched_op
+%else
     mov dx, POWER_OFF_PORT
     mov al, 0                       ; exit code 0: all is well
     out dx, al
+%endif
 .dead:                              ; only reached if the power-off device is missing
     jmp .dead
 
@@ -257,6 +427,7 @@ ring_checks:
     call puts
     mov eax, cs
     and eax, 3
+    sub eax, KERNEL_RPL             ; relative to the ring this kernel was built for
     call print_dec
     xor ebx, ebx
     test eax, eax
@@ -264,10 +435,10 @@ ring_checks:
     mov edi, msg_cs_bad
     call verdict
 
-    cli                             ; 2. the flags show what cli did
-    pushf
+    PV_CLI                          ; 2. the flags show what cli did
+    PV_PUSHF
     pop eax
-    sti
+    PV_STI
     mov esi, msg_pushf
     call puts
     shr eax, 9
@@ -279,13 +450,13 @@ ring_checks:
     mov edi, msg_pushf_bad
     call verdict
 
-    pushf                           ; 3. popf with IF=0 disables interrupts (local_irq_restore)
+    PV_PUSHF                        ; 3. popf with IF=0 disables interrupts (local_irq_restore)
     pop eax
     and eax, ~EFLAGS_IF
     push eax
-    popf
+    PV_POPF
     call spin_ticks                 ; EAX = timer interrupts during a long section
-    sti
+    PV_STI
     mov esi, msg_popf_off
     call puts
     xor ebx, ebx
@@ -294,12 +465,12 @@ ring_checks:
     mov edi, msg_popf_off_bad
     call verdict
 
-    pushf                           ; 4. pushf; cli; ...; popf restores IF=1 (a spinlock's irqsave)
-    cli
+    PV_PUSHF                        ; 4. pushf; cli; ...; popf restores IF=1 (a spinlock's irqsave)
+    PV_CLI
     inc dword [shared_counter]
-    popf
+    PV_POPF
     call spin_ticks
-    sti
+    PV_STI
     mov esi, msg_popf_on
     call puts
     xor ebx, ebx
@@ -308,7 +479,12 @@ ring_checks:
     mov edi, msg_popf_on_bad
     call verdict
 
+%ifdef PARAVIRT
+    mov eax, [gdtr + 2]             ; 5. a PV kernel asks its own records, not the CPU
+    mov [table_register + 2], eax
+%else
     sgdt [table_register]           ; 5. the GDT is the one lgdt loaded
+%endif
     mov esi, msg_sgdt
     call puts
     mov eax, [table_register + 2]
@@ -319,7 +495,12 @@ ring_checks:
     mov edi, msg_table_bad
     call verdict
 
+%ifdef PARAVIRT
+    mov eax, [idtr + 2]             ; 6. the table it gave the hypervisor
+    mov [table_register + 2], eax
+%else
     sidt [table_register]           ; 6. the IDT is the one lidt loaded
+%endif
     mov esi, msg_sidt
     call puts
     mov eax, [table_register + 2]
@@ -331,7 +512,11 @@ ring_checks:
     call verdict
 
     xor eax, eax                    ; 7. cr0's low word is what this kernel wrote
+%ifdef PARAVIRT
+    mov ax, [cr0_value]
+%else
     smsw ax
+%endif
     mov esi, msg_smsw
     call puts
     call print_hex
@@ -393,11 +578,26 @@ idt_init:
     xor eax, eax
     mov ebx, de_handler
     call set_gate
+%ifndef PARAVIRT                    ; a PV kernel's timer is an event channel, not a vector
     mov eax, TIMER_VECTOR
     mov ebx, timer_handler
     call set_gate
+%endif
     ret
 
+%ifdef PARAVIRT
+; set_gate: EAX = vector, EBX = handler: a trap_info entry {vector, flags, cs, address}.
+; flags 0: DPL 0 (no int n from user mode), events stay unmasked in the handler.
+set_gate:
+    push edi
+    lea edi, [trap_table + eax*8]
+    mov [edi], al
+    mov byte [edi + 1], 0
+    mov word [edi + 2], KERNEL_CS
+    mov [edi + 4], ebx
+    pop edi
+    ret
+%else
 ; set_gate: EAX = vector, EBX = handler: a present, DPL 0, 32-bit interrupt gate.
 set_gate:
     push ebx
@@ -411,7 +611,105 @@ set_gate:
     pop edi
     pop ebx
     ret
+%endif
 
+%ifdef PARAVIRT
+; timer_init: one multicall binds VIRQ_TIMER to an event channel, registers the upcall
+; callback and starts the periodic timer; then events are unmasked.
+timer_init:
+    mov ebx, timer_calls
+    mov ecx, (timer_calls_end - timer_calls) / 32
+    HYPERCALL multicall
+    PV_STI
+    ret
+
+; hypervisor_callback: the event upcall. Entered with events masked and an iret frame
+; (EFLAGS, CS, EIP) on the stack, like an interrupt gate.
+hypervisor_callback:
+    push eax
+.scan:
+    mov byte [VCPU0_UPCALL_PENDING], 0  ; cleared before the scan (xen.h: no set-and-check race)
+    mov dword [VCPU0_PENDING_SEL], 0
+    mov eax, [bind_virq_timer + 8]  ; the port the hypervisor bound VIRQ_TIMER to
+    lock btr [EVTCHN_PENDING], eax
+    jnc .not_timer
+    inc dword [ticks]
+.not_timer:
+    mov eax, [disk_port]            ; blkback answered (disk_read polls the ring itself)
+    test eax, eax
+    jz .no_disk
+    lock btr [EVTCHN_PENDING], eax
+.no_disk:
+    cmp byte [VCPU0_UPCALL_PENDING], 0  ; more arrived meanwhile: scan again, still masked
+    jne .scan
+    pop eax
+    mov byte [VCPU0_UPCALL_MASK], 0
+    iret                            ; to ring 1 from ring 1: no trap
+
+failsafe_callback:                  ; the hypervisor could not restore our segments
+    push dword 255
+    jmp unexpected_exception
+
+; pv_unmask_events: Linux's xen_irq_enable. Unmask, and if an event arrived while masked ask
+; for the upcall now (any hypercall returns through the upcall check). Keeps every flag.
+pv_unmask_events:
+    mov byte [VCPU0_UPCALL_MASK], 0
+    pushf
+    cmp byte [VCPU0_UPCALL_PENDING], 0
+    je .none
+    push eax
+    push ebx
+    xor ebx, ebx                    ; XENVER_version: the cheapest hypercall (xen_force_evtchn_callback)
+    HYPERCALL xen_version
+    pop ebx
+    pop eax
+.none:
+    popf
+    ret
+
+; pv_save_flags: after pushf, replaces IF in the pushed flags by "events unmasked".
+pv_save_flags:
+    pushf
+    and dword [esp + 8], ~EFLAGS_IF
+    cmp byte [VCPU0_UPCALL_MASK], 0
+    jne .masked
+    or dword [esp + 8], EFLAGS_IF
+.masked:
+    popf
+    ret
+
+; pv_restore_flags: pops the flags the caller pushed; their IF masks or unmasks events.
+pv_restore_flags:
+    test dword [esp + 4], EFLAGS_IF
+    jz .disable
+    call pv_unmask_events
+    jmp .load
+.disable:
+    mov byte [VCPU0_UPCALL_MASK], 1
+.load:
+    push dword [esp + 4]
+    popf                            ; the arithmetic flags; IF is not ours in ring 1
+    ret 4
+
+; pv_block: sched_op(SCHEDOP_block): unmask events and sleep until one is delivered.
+pv_block:
+    push eax
+    push ebx
+    mov ebx, SCHEDOP_block
+    HYPERCALL sched_op
+    pop ebx
+    pop eax
+    ret
+
+shared_info_elsewhere:
+    mov esi, msg_shared_info
+    call puts
+crash:
+    mov ebx, SCHEDOP_shutdown
+    mov ecx, shutdown_crash
+    HYPERCALL sched_op
+    jmp crash
+%else
 ; timer_init: remap the PICs (ICW1-ICW4), unmask only IRQ 0, start the PIT in mode 2.
 timer_init:
     mov al, 0x11                    ; ICW1: initialise, ICW4 follows, cascaded
@@ -440,6 +738,7 @@ timer_init:
     out PIT_CH0, al
     sti
     ret
+%endif
 
 timer_handler:
     push eax
@@ -471,10 +770,14 @@ unexpected_exception:
     pop eax
     call print_dec
     call newline
+%ifdef PARAVIRT
+    jmp crash                       ; sched_op(shutdown, SHUTDOWN_crash): exit code 3
+%else
     mov al, 3
     out POWER_OFF_PORT, al
 .dead:
     jmp .dead
+%endif
 
 %macro EXCEPTION_STUB 1
 exception_%1:
@@ -487,6 +790,44 @@ EXCEPTION_STUB vector
 %assign vector vector + 1
 %endrep
 
+%ifdef PARAVIRT
+; ---- the hypervisor's console: one console_io hypercall per line --------------------------
+serial_init:
+    mov byte [serial_present], 1
+    ret
+
+putc:
+    push ebx
+    mov ebx, [console_used]
+    mov [console_buffer + ebx], al
+    inc ebx
+    mov [console_used], ebx
+    cmp al, 10
+    je .flush
+    cmp ebx, CONSOLE_BUFFER
+    jb .done
+.flush:
+    call console_flush
+.done:
+    pop ebx
+    ret
+
+console_flush:
+    push eax
+    push ebx
+    push ecx
+    push edx
+    mov ebx, CONSOLEIO_write
+    mov ecx, [console_used]
+    mov edx, console_buffer
+    HYPERCALL console_io
+    mov dword [console_used], 0
+    pop edx
+    pop ecx
+    pop ebx
+    pop eax
+    ret
+%else
 ; ---- 16550 serial console ------------------------------------------------------------------
 serial_init:
     mov dx, COM1 + UART_IER
@@ -537,6 +878,7 @@ putc:
     pop edx
 .done:
     ret
+%endif
 
 ; puts: ESI = NUL-terminated string.
 puts:
@@ -607,6 +949,129 @@ print_hex:
     pop eax
     ret
 
+; ---- the disk ------------------------------------------------------------------------------
+%ifdef PARAVIRT
+; disk_read: blkfront. Grant dom0 a ring page and a data page, announce the ring and a fresh
+; event channel in the store, queue one READ request and notify; dom0's blkback answers on
+; the ring and the channel. Returns EAX = 0 when DISK_SECTOR is in disk_buffer.
+disk_read:
+    push ebx
+    push ecx
+    push edx
+    push edi
+    mov ebx, GNTTABOP_setup_table   ; where is my grant table?
+    mov ecx, gnttab_setup
+    mov edx, 1
+    HYPERCALL grant_table_op
+    mov edi, [grant_frame]
+    shl edi, 12
+    mov dword [edi + RING_REF*8 + 4], blk_ring >> 12   ; frame, domid 0, then the flags last:
+    mov word [edi + RING_REF*8 + 2], 0                 ; an entry is live once it permits access
+    mov word [edi + RING_REF*8], GTF_permit_access
+    mov dword [edi + DATA_REF*8 + 4], disk_buffer >> 12
+    mov word [edi + DATA_REF*8 + 2], 0
+    mov word [edi + DATA_REF*8], GTF_permit_access
+    mov ebx, EVTCHNOP_alloc_unbound ; a channel whose other end dom0 will bind
+    mov ecx, alloc_unbound
+    HYPERCALL event_channel_op
+    mov eax, [alloc_unbound + 4]
+    mov [disk_port], eax
+    mov dword [STORE + 4], RING_REF ; "ring-ref", "event-channel", then "state"
+    mov [STORE + 8], eax
+    mov dword [STORE], XenbusStateInitialised
+    mov eax, [start_info_ptr]
+    mov eax, [eax + XEN_START_INFO_STORE_EVTCHN]
+    mov [evtchn_send_port], eax
+    mov ebx, EVTCHNOP_send          ; tell dom0 (the store's watch)
+    mov ecx, evtchn_send_port
+    HYPERCALL event_channel_op
+    cmp dword [STORE], XenbusStateConnected
+    jne .failed
+    mov edi, blk_ring + RING_HEADER ; the request, in ring slot 0
+    mov byte [edi], BLKIF_OP_READ
+    mov byte [edi + 1], 1           ; nr_segments
+    mov word [edi + 2], 0           ; handle
+    mov dword [edi + 4], 1          ; id
+    mov dword [edi + 8], 0
+    mov dword [edi + 12], DISK_SECTOR   ; sector_number
+    mov dword [edi + 16], 0
+    mov dword [edi + 20], DATA_REF  ; seg[0]: gref, first_sect 0, last_sect 0
+    mov word [edi + 24], 0
+    inc dword [blk_ring]            ; req_prod, after the request is complete
+    mov eax, [disk_port]
+    mov [evtchn_send_port], eax
+    mov ebx, EVTCHNOP_send
+    mov ecx, evtchn_send_port
+    HYPERCALL event_channel_op
+.wait:                              ; the response: rsp_prod moves past our request
+    cmp dword [blk_ring + 8], 1
+    jae .answered
+    call pv_block
+    jmp .wait
+.answered:
+    cmp word [blk_ring + RING_HEADER + 10], 0   ; status: BLKIF_RSP_OKAY
+    jne .failed
+    xor eax, eax
+    jmp .done
+.failed:
+    mov eax, 1
+.done:
+    pop edi
+    pop edx
+    pop ecx
+    pop ebx
+    ret
+%else
+; disk_read: LBA28 READ SECTORS of DISK_SECTOR on the primary master, polled PIO.
+; Returns EAX = 0 when the sector is in disk_buffer.
+disk_read:
+    push ecx
+    push edx
+    push edi
+    mov dx, ATA_DRIVE
+    mov al, 0xE0 | ((DISK_SECTOR >> 24) & 0x0F)  ; LBA mode, master
+    out dx, al
+    mov dx, ATA_COUNT
+    mov al, 1
+    out dx, al
+    mov dx, ATA_LBA_LOW
+    mov al, DISK_SECTOR & 0xFF
+    out dx, al
+    mov dx, ATA_LBA_MID
+    mov al, (DISK_SECTOR >> 8) & 0xFF
+    out dx, al
+    mov dx, ATA_LBA_HIGH
+    mov al, (DISK_SECTOR >> 16) & 0xFF
+    out dx, al
+    mov dx, ATA_STATUS
+    mov al, ATA_READ_SECTORS
+    out dx, al
+.poll:
+    in al, dx
+    test al, ATA_BSY
+    jnz .poll
+    test al, ATA_ERR
+    jnz .failed
+    test al, ATA_DRQ
+    jz .poll
+    mov dx, ATA_DATA
+    mov edi, disk_buffer
+    mov ecx, 256                    ; 512 bytes, a 16-bit word at a time
+.word:
+    in ax, dx
+    stosw
+    loop .word
+    xor eax, eax
+    jmp .done
+.failed:
+    mov eax, 1
+.done:
+    pop edi
+    pop edx
+    pop ecx
+    ret
+%endif
+
 ; ---- computing -----------------------------------------------------------------------------
 ; sieve: counts the primes below PRIME_LIMIT. Returns ECX = count, EAX = their sum.
 sieve:
@@ -660,8 +1125,8 @@ fibonacci:
     pop ebx
     ret
 
-; ---- data ----------------------------------------------------------------------------------
-                    align 8
+; ---- data: at DATA_ADDR in both builds ----------------------------------------------------
+                    times (DATA_ADDR - LOAD_ADDR) - ($ - $$) db 0  ; negative: the code outgrew its page
 gdt:                dq 0
                     dq 0x00CF9A000000FFFF   ; KERNEL_CS: base 0, limit 4 GiB, code, DPL 0
                     dq 0x00CF92000000FFFF   ; KERNEL_DS: base 0, limit 4 GiB, data, DPL 0
@@ -715,13 +1180,38 @@ msg_de              db "divide error (#DE) caught by the kernel's handler at ", 
 msg_unexpected      db "unexpected exception, vector ", 0
 msg_idle1           db "idle loop: woke up ", 0
 msg_idle2           db " times from hlt", 10, 0
-msg_off             db "powering off through port 0xf4 with exit code 0", 10, 0
+msg_off             db "powering off with exit code 0", 10, 0
+msg_disk            db "disk sector 1 says: ", 0
+msg_disk_failed     db "(the read failed)", 0
+%ifdef PARAVIRT
+msg_shared_info     db "the shared-info page is not where this kernel expects it", 10, 0
+                    align 4
+gdt_frames          dd DATA_ADDR >> 12  ; set_gdt: the page frames that hold the GDT
+shutdown_poweroff   dd SHUTDOWN_poweroff
+shutdown_crash      dd SHUTDOWN_crash
+bind_virq_timer     dd VIRQ_TIMER, 0, 0 ; virq, vcpu, port (filled in by the hypervisor)
+periodic_timer      dq PERIOD_NS        ; vcpu_set_periodic_timer.period_ns
+timer_calls:                            ; multicall_entry: op, result, args[6]
+                    dd HYPERVISOR_event_channel_op, 0, EVTCHNOP_bind_virq, bind_virq_timer, 0, 0, 0, 0
+                    dd HYPERVISOR_set_callbacks, 0, KERNEL_CS, hypervisor_callback, KERNEL_CS, failsafe_callback, 0, 0
+                    dd HYPERVISOR_vcpu_op, 0, VCPUOP_set_periodic_timer, 0, periodic_timer, 0, 0, 0
+timer_calls_end:
+trap_table:         times 33 dq 0       ; trap_info for vectors 0-31, then the terminator
+gnttab_setup:       dw DOMID_SELF, 0    ; gnttab_setup_table: dom
+                    dd 1                ; nr_frames
+                    dw 0, 0             ; status
+                    dd grant_frame      ; frame_list
+grant_frame         dd 0
+alloc_unbound:      dw DOMID_SELF, 0    ; dom, remote_dom (dom0)
+                    dd 0                ; port (out)
+evtchn_send_port    dd 0
+%endif
 
 image_end:
 
 ; ---- bss: zero-filled by the loader, not stored in the image --------------------------------
-ABSOLUTE image_end
-                    alignb 4096     ; writable data on its own pages, away from the code: a CPU
+                    times 0 - (($ - $$) > (BSS_ADDR - LOAD_ADDR)) db 0  ; fails if the data reaches the bss
+ABSOLUTE BSS_ADDR                   ; writable data on its own pages, away from the code: a CPU
                                     ; (and Unicorn) must re-check translated code on every store
                                     ; to a page that holds it
 idt                 resq 256
@@ -734,8 +1224,17 @@ table_register      resb 6
 shared_counter      resd 1
 wakeups             resd 1
 serial_present      resb 1
+                    alignb 4
+cr0_value           resd 1
+console_used        resd 1
+console_buffer      resb CONSOLE_BUFFER
+start_info_ptr      resd 1
+disk_port           resd 1
 composite           resb PRIME_LIMIT
                     alignb 16
 stack_bottom        resb 8192
 stack_top:
+                    alignb 4096     ; pages a PV kernel grants to dom0
+blk_ring            resb 4096
+disk_buffer         resb 4096
 bss_end:

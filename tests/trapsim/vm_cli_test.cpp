@@ -82,9 +82,9 @@ TEST(VmCli, FailingGuestExitsOneWithTheReportAlsoInJson) {
 }
 
 TEST(VmCli, UnknownModeListsTheValidOnes) {
-    const auto r = runVirtlab({"vm", "run", "--mode", "pv"});
+    const auto r = runVirtlab({"vm", "run", "--mode", "kvm"});
     EXPECT_EQ(r.exit_status, 2);
-    EXPECT_NE(r.err.find("unknown mode 'pv' (valid modes: trap, bt, hw)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("unknown mode 'kvm' (valid modes: trap, bt, hw, pv, emulate)"), std::string::npos) << r.err;
     EXPECT_EQ(r.out, "");
 }
 
@@ -122,13 +122,13 @@ TEST(VmCli, CompareRunsEveryModeAndOnlyThePopfDemoLinesDiffer) {
     ASSERT_EQ(r.exit_status, 0) << r.err;
     const QJsonObject o = parseJson(r.out);
     const QJsonArray runs = o["runs"].toArray();
-    ASSERT_EQ(runs.size(), 3);
-    EXPECT_EQ(runs[0].toObject()["mode"].toString(), "trap");
-    EXPECT_EQ(runs[1].toObject()["mode"].toString(), "bt");
-    EXPECT_EQ(runs[2].toObject()["mode"].toString(), "hw");
-    EXPECT_EQ(runs[1].toObject()["console"].toString(), runs[2].toObject()["console"].toString());
+    ASSERT_EQ(runs.size(), 5);
+    const char* const modes[] = {"trap", "bt", "hw", "pv", "emulate"};
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(runs[i].toObject()["mode"].toString(), modes[i]);
+    for (int i = 2; i < 5; ++i)
+        EXPECT_EQ(runs[1].toObject()["console"].toString(), runs[i].toObject()["console"].toString()) << modes[i];
     const QJsonArray differing = o["console_differences"].toArray();
-    EXPECT_EQ(differing.size(), 16) << "the eight ring-0 check lines, as trap and as bt/hw print them";
+    EXPECT_EQ(differing.size(), 16) << "the eight ring-0 check lines, as trap and as the others print them";
     for (const auto& line : differing) {
         const QString text = line.toString();
         EXPECT_TRUE(text.contains(" -> ") || text.startsWith("ring-0 checks passed")) << text.toStdString();
@@ -138,6 +138,52 @@ TEST(VmCli, CompareRunsEveryModeAndOnlyThePopfDemoLinesDiffer) {
     EXPECT_NE(text.out.find("[trap] ring-0 checks passed: 0 of 7"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("[hw  ] ring-0 checks passed: 7 of 7"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("side by side"), std::string::npos);
+}
+
+TEST(VmCli, PvModeBootsTheParavirtualBuildAndCountsHypercallsByXenName) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "pv", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parseJson(r.out);
+    EXPECT_EQ(o["mode"].toString(), "pv");
+    EXPECT_TRUE(o["guest"].toString().endsWith("kernel-pv.bin"));
+    const QJsonObject hypercalls = o["hypercalls"].toObject();
+    EXPECT_GT(hypercalls["console_io"].toInteger(), 20);
+    EXPECT_EQ(hypercalls["multicall"].toInteger(), 1);
+    EXPECT_EQ(hypercalls["sched_op"].toInteger(), 17);
+    EXPECT_EQ(o["exits"].toObject()["hypercall console_io"].toInteger(), hypercalls["console_io"].toInteger());
+    EXPECT_TRUE(o["console"].toString().contains("ring-0 checks passed: 7 of 7"));
+    const auto text = runVirtlab({"vm", "run", "--mode", "pv"});
+    ASSERT_EQ(text.exit_status, 0) << text.err;
+    EXPECT_NE(text.out.find("Xen-style hypervisor: entries by reason"), std::string::npos) << text.out;
+    EXPECT_TRUE(std::regex_search(text.out, std::regex("\\n  hypercall sched_op +17\\n"))) << text.out;
+}
+
+TEST(VmCli, EmulateModeCountsTranslatedBlocksAndNoMonitorEntries) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "emulate", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parseJson(r.out);
+    EXPECT_EQ(o["vmm_entries"].toInteger(), 0);
+    EXPECT_GT(o["blocks_translated"].toInteger(), 50);
+    EXPECT_TRUE(o["exits"].toObject().isEmpty());
+}
+
+TEST(VmCli, BenchVmReportsEveryModeAndTheTrapStorm) {
+    const auto r = runVirtlab({"bench", "vm", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parseJson(r.out);
+    const QJsonArray modes = o["modes"].toArray();
+    ASSERT_EQ(modes.size(), 5);
+    for (const auto& m : modes) {
+        const QJsonObject run = m.toObject();
+        for (const char* key : {"mode", "seconds", "vmm_entries", "entries_per_second"})
+            EXPECT_TRUE(run.contains(key)) << key;
+        EXPECT_TRUE(run["finished"].toBool()) << run["mode"].toString().toStdString();
+    }
+    const QJsonArray storm = o["trap_storm"].toArray();
+    ASSERT_EQ(storm.size(), 2);
+    EXPECT_EQ(storm[0].toObject()["vmm_entries"].toInteger(), 1000001);  // a million outs, and the power-off
+    EXPECT_EQ(storm[1].toObject()["vmm_entries"].toInteger(), 1000001);
+    EXPECT_GE(o["pv_vs_trap_entries_ratio"].toDouble(), 10.0);
 }
 
 TEST(VmCli, MalformedAsmNamesFileAndLine) {
