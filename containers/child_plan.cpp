@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +79,23 @@ int makeReadOnly(const char* path) {
     if (::lstat(path, &st) != 0) return errno == ENOENT ? 0 : errno;
     if (int err = mountOrErrno(path, path, nullptr, MS_BIND | MS_REC, nullptr)) return err;
     return mountOrErrno(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+}
+
+// mkdir -p, then chdir: docker creates a missing --workdir too. Runs inside the new root,
+// where a symlink in the path can only lead to somewhere else in the container.
+int changeDir(const char* dir) {
+    char path[4096];
+    const size_t length = std::strlen(dir);
+    if (length == 0 || length >= sizeof path) return ENAMETOOLONG;
+    std::memcpy(path, dir, length + 1);
+    for (size_t i = 1; i <= length; ++i) {
+        if (path[i] != '/' && path[i] != '\0') continue;
+        const char saved = path[i];
+        path[i] = '\0';
+        if (::mkdir(path, 0755) != 0 && errno != EEXIST) return errno;
+        path[i] = saved;
+    }
+    return ::chdir(dir) == 0 ? 0 : errno;
 }
 
 int chrootInto(const char* new_root) {
@@ -216,6 +234,12 @@ int ChildPlan::execute(ChildReport* report) const {
         case Op::InstallSeccomp:
             err = seccomp_.empty() ? EINVAL : installSeccomp(seccomp_);
             break;
+        case Op::ChangeDir:
+            err = changeDir(s.a.c_str());
+            break;
+        case Op::SetUser:
+            err = setUserIds(static_cast<uint32_t>(s.flags), s.mode);
+            break;
         }
         if (err != 0) {
             report->failed_step = static_cast<int>(i);
@@ -227,6 +251,27 @@ int ChildPlan::execute(ChildReport* report) const {
         report->phase_end_ns[report->phases_done++] = monotonicNs();
 
     report->exec_start_ns = monotonicNs();
+    if (init_) {
+        // Every signal blocked before the fork, so none sent meanwhile is lost: the init takes
+        // them with sigwaitinfo(), the command unblocks them. A raw clone, not fork(): glibc's
+        // fork() takes malloc's locks, which a thread of the parent may have held at clone time.
+        sigset_t all, none;
+        sigfillset(&all);
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &all, nullptr);
+        const long command = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+        if (command < 0) {
+            report->failed_step = static_cast<int>(steps_.size());
+            report->failed_errno = errno;
+            return 127;
+        }
+        if (command > 0) runInit(static_cast<pid_t>(command));
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    }
+    return execCommand(report);
+}
+
+int ChildPlan::execCommand(ChildReport* report) const {
     int exec_errno = ENOENT;
     for (const auto& candidate : candidates_) {
         ::execve(candidate.c_str(), argv_ptrs_.data(), env_ptrs_.data());
@@ -236,6 +281,39 @@ int ChildPlan::execute(ChildReport* report) const {
     report->failed_step = static_cast<int>(steps_.size());
     report->failed_errno = exec_errno;
     return 127;
+}
+
+void ChildPlan::runInit(pid_t command) const {
+    // What tini does for `docker run --init`, in the process that built the container. It
+    // holds no host descriptor (the exec pipe included: the parent must see it close when the
+    // command execs), and is not dumpable: its memory is a copy of VirtLab's, and /proc/1/exe
+    // points at the host's virtlab binary (runc's CVE-2019-5736 went through /proc/PID/exe).
+    ::syscall(SYS_close_range, 3u, ~0u, 0u);
+    ::prctl(PR_SET_DUMPABLE, 0);
+    ::prctl(PR_SET_NAME, "vlab-init");
+    sigset_t all;
+    sigfillset(&all);
+    for (;;) {
+        siginfo_t info{};
+        const int sig = ::sigwaitinfo(&all, &info);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            // SIGTERM from `container stop`, SIGINT, SIGHUP...: to the command, which (unlike
+            // pid 1) gets the default action for signals it does not handle.
+            ::kill(command, sig);
+            continue;
+        }
+        // Orphans are re-parented to pid 1: reap them all, not only the command.
+        for (;;) {
+            int status = 0;
+            const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+            if (pid <= 0) break;
+            if (pid == command) {
+                // Leaving ends the namespace: the kernel kills whatever the command left.
+                ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            }
+        }
+    }
 }
 
 int ChildPlan::prepareExec(ChildReport* report) const {

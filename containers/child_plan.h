@@ -54,6 +54,8 @@ public:
         DropCapabilities,  // bounding/effective/permitted to the mask in flags, inheritable/ambient empty
         NoNewPrivs,        // PR_SET_NO_NEW_PRIVS
         InstallSeccomp,    // the plan's seccomp program; the last step before execve()
+        ChangeDir,         // mkdir -p a (inside the new root), then chdir(a): --workdir
+        SetUser,           // setgroups({}), setresgid(mode), setresuid(flags): --user
     };
     struct Step {
         int phase;
@@ -80,6 +82,10 @@ public:
     // The command: argv, environment, and the absolute paths to try in order (a PATH search).
     void setCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                     const std::vector<std::string>& candidates);
+    // --init: after the steps, this process stays as the namespace's pid 1 (an init that
+    // forwards signals to the command and reaps every zombie) and a child execs the command.
+    void setInit(bool init) { init_ = init; }
+    bool init() const { return init_; }
     // The BPF program Op::InstallSeccomp loads (compiled by the parent with libseccomp).
     void setSeccompProgram(std::vector<sock_filter> program) { seccomp_ = std::move(program); }
     // Descriptors the child makes its 0, 1, 2 (-1: keep what it inherited).
@@ -99,6 +105,10 @@ public:
 
 private:
     int prepareExec(ChildReport* report) const;
+    // execve() over the candidates; returns (127) only when every one failed, reported.
+    int execCommand(ChildReport* report) const;
+    [[noreturn]] void runInit(pid_t command) const;
+    bool init_ = false;
     std::vector<sock_filter> seccomp_;
     std::vector<std::string> phases_;
     std::vector<Step> steps_;

@@ -28,6 +28,34 @@ Isolation parseIsolation(const std::string& text) {
     throwInput("--isolation: '" + text + "' is not pivot or chroot");
 }
 
+UserSpec parseUser(const std::string& text) {
+    const auto number = [&](const std::string& part) {
+        uint32_t value = 0;
+        const bool digits = !part.empty() && part.size() <= 10 &&
+                            std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+        // 4294967295 is (uid_t)-1, which setresuid() reads as "leave unchanged".
+        if (!digits || std::stoull(part) >= 4294967295ull)
+            throwInput("--user: '" + text + "' is not UID or UID:GID (numbers below 4294967295)");
+        value = static_cast<uint32_t>(std::stoull(part));
+        return value;
+    };
+    const size_t colon = text.find(':');
+    UserSpec user;
+    user.uid = number(text.substr(0, colon));
+    if (colon != std::string::npos) user.gid = number(text.substr(colon + 1));
+    return user;
+}
+
+namespace {
+
+bool cleanAbsolutePath(const std::string& p) {
+    return p.size() > 1 && p[0] == '/' && p.back() != '/' && p.find("//") == std::string::npos &&
+           p.find("/../") == std::string::npos && !p.ends_with("/..") && p.find("/./") == std::string::npos &&
+           !p.ends_with("/.");
+}
+
+}  // namespace
+
 void validateConfig(const ContainerConfig& config) {
     if (config.argv.empty() || config.argv.front().empty())
         throwInput("container run: missing command (usage: virtlab container run [OPTIONS] -- CMD [ARG...])");
@@ -51,12 +79,15 @@ void validateConfig(const ContainerConfig& config) {
     for (const auto& bind : config.binds) {
         struct stat st {};
         if (::stat(bind.source.c_str(), &st) != 0) throwInputAt(bind.source, 0, std::string("bind source: ") + std::strerror(errno));
-        const bool clean = bind.target.size() > 1 && bind.target[0] == '/' && bind.target.back() != '/' &&
-                           bind.target.find("//") == std::string::npos && bind.target.find("/../") == std::string::npos &&
-                           !bind.target.ends_with("/..") && bind.target.find("/./") == std::string::npos &&
-                           !bind.target.ends_with("/.");
-        if (!clean) throwInput("bind target '" + bind.target + "' is not a clean absolute path inside the container");
+        if (!cleanAbsolutePath(bind.target)) throwInput("bind target '" + bind.target + "' is not a clean absolute path inside the container");
     }
+    for (const auto& e : config.env) {
+        const size_t eq = e.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throwInput("--env: '" + e + "' is not KEY=VALUE");
+    }
+    if (!config.workdir.empty() && config.workdir != "/" && !cleanAbsolutePath(config.workdir))
+        throwInput("--workdir: '" + config.workdir + "' is not a clean absolute path");
     if (config.memory_bytes && (*config.memory_bytes < kMinMemoryBytes || *config.memory_bytes > kMaxMemoryBytes))
         throwInput("--memory: " + std::to_string(*config.memory_bytes) + " bytes is outside 4 MiB .. 1 PiB");
     if (config.pids_max && (*config.pids_max == 0 || *config.pids_max > kMaxPids))

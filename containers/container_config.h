@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "containers/net/network_info.h"
+
 namespace vl::ct {
 
 // A host file or directory made visible inside the container (e.g. the tour's x86-64 program).
@@ -22,6 +24,13 @@ enum class Isolation { Pivot, Chroot };
 const char* toString(Isolation isolation);
 Isolation parseIsolation(const std::string& text);  // "pivot" | "chroot"; throws vl::Error(Input)
 
+// --user UID[:GID], numeric as the kernel knows them (no /etc/passwd lookup).
+struct UserSpec {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::string text() const { return std::to_string(uid) + ":" + std::to_string(gid); }
+};
+
 struct ContainerConfig {
     std::vector<std::string> argv;          // the command; argv[0] searched in the container's PATH
     std::string name;                       // optional label ("" none); shown by `ps` later
@@ -37,7 +46,19 @@ struct ContainerConfig {
     // status "exited", until `container rm` (no --rm given).
     bool detached = false;
     bool keep_after_exit = false;
+    net::NetworkMode network = net::NetworkMode::None;
+    std::vector<std::string> env;      // --env K=V, in order; later ones win, and win over the defaults
+    std::string workdir;               // --workdir: absolute; created when missing (as docker does)
+    std::optional<UserSpec> user;      // --user: the command's uid/gid (capabilities are then dropped)
+    // --init: pid 1 is VirtLab's small init (forwards signals, reaps zombies) and the command
+    // its child, like `docker run --init` (tini). Off by default, as in Docker: the lesson
+    // that the command itself is pid 1, and what that costs, stays visible.
+    bool init = false;
 };
+
+// "1000" or "1000:100"; throws vl::Error(Input) naming --user. A missing GID is 0 (root's
+// group), exactly as `docker run --user 1000` does without a passwd entry.
+UserSpec parseUser(const std::string& text);
 
 // Throws vl::Error(Input) with a one-line reason for: no command, a bad name or hostname,
 // a rootfs that is not a directory, out-of-range limits, a bind whose source is missing or

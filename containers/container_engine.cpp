@@ -166,6 +166,13 @@ Snapshot ContainerEngine::snapshot() const {
     for (const auto& ns : result_.namespaces)
         s.registers.emplace_back("ns " + ns.name,
                                  "host " + std::to_string(ns.host_inode) + " / container " + std::to_string(ns.container_inode));
+    s.registers.emplace_back("network", toString(config_.network));
+    if (result_.network.attached()) {
+        s.registers.emplace_back("address", result_.network.address + "/" + std::to_string(result_.network.prefix));
+        s.registers.emplace_back("gateway", result_.network.gateway);
+        s.registers.emplace_back("veth (host)", result_.network.host_veth + " in " + result_.network.bridge);
+        s.registers.emplace_back("veth (container)", result_.network.container_veth);
+    }
     for (const auto& p : result_.phases) s.listing.push_back(p.name + "  " + formatMs(p.ms));
     return s;
 }
@@ -225,6 +232,11 @@ std::string ContainerEngine::cgroupVersion() const {
 pid_t ContainerEngine::hostPid() const {
     std::lock_guard lock(mutex_);
     return result_.host_pid;
+}
+
+net::NetworkInfo ContainerEngine::network() const {
+    std::lock_guard lock(mutex_);
+    return result_.network;
 }
 
 std::string ContainerEngine::cleanupProblem() const {

@@ -70,6 +70,9 @@ public:
     std::string cgroupVersion() const;               // "v1" or "v2"
     pid_t hostPid() const;                           // the container's pid 1 as the host sees it
     std::string cleanupProblem() const;              // "" when everything was removed
+    // --net bridge: the address, gateway, bridge and both veth ends the container had (kept
+    // after the run for display; the interfaces themselves are gone by then).
+    net::NetworkInfo network() const;
 
     // Called on the running thread once the command runs (its execve() succeeded); set
     // before run(). The detached monitor of `container run -d` reports start-up with it.

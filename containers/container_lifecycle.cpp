@@ -20,6 +20,7 @@
 #include "containers/container_plan.h"
 #include "containers/file_io.h"
 #include "containers/hardening.h"
+#include "containers/net/bridge_network.h"
 #include "containers/unique_fd.h"
 #include "core/error.h"
 #include "core/remove_tree.h"
@@ -129,6 +130,14 @@ GcReport collectGarbage(const std::string& base) {
         if (const std::string why = removeTreeOnOneFileSystem(dir); !why.empty()) report.problems.push_back(why);
         else report.removed.push_back("state " + dir);
     }
+    // After the records: a veth or a bridge is only garbage once no live record claims it.
+    try {
+        net::NetworkGarbage network = net::collectNetworkGarbage();
+        report.removed.insert(report.removed.end(), network.removed.begin(), network.removed.end());
+        report.problems.insert(report.problems.end(), network.problems.begin(), network.problems.end());
+    } catch (const Error& e) {
+        report.problems.push_back(e.what());
+    }
     return report;
 }
 
@@ -145,16 +154,19 @@ int execInContainer(const std::string& state_dir, const std::vector<std::string>
 
     // Everything the child needs, prepared while allocating is still fine.
     const std::vector<sock_filter> filter = compileDefaultSeccompFilter();
-    std::vector<std::string> env{std::string("PATH=") + kContainerPath, "HOME=/root", "HOSTNAME=" + record->hostname,
-                                 "container=virtlab"};
-    if (const char* term = std::getenv("TERM")) env.push_back(std::string("TERM=") + term);
+    // The same user, environment and directory as the container's command (docker exec too).
+    std::optional<UserSpec> user;
+    if (!record->user.empty()) user = parseUser(record->user);
+    const char* term = std::getenv("TERM");
+    std::vector<std::string> env = containerEnvironment(record->hostname, term ? term : "", user, record->env);
     std::vector<char*> argv_ptrs, env_ptrs;
     std::vector<std::string> args = argv;
     for (auto& a : args) argv_ptrs.push_back(a.data());
     argv_ptrs.push_back(nullptr);
     for (auto& e : env) env_ptrs.push_back(e.data());
     env_ptrs.push_back(nullptr);
-    const std::vector<std::string> candidates = execCandidates(argv.front());
+    const std::vector<std::string> candidates = execCandidates(argv.front(), environmentValue(env, "PATH"));
+    const std::string workdir = record->workdir.empty() ? "/" : record->workdir;
     std::set<std::string> cgroup_dirs;
     for (const auto& [c, d] : record->cgroup_dirs) cgroup_dirs.insert(d + "/cgroup.procs");
 
@@ -174,7 +186,7 @@ int execInContainer(const std::string& state_dir, const std::vector<std::string>
             std::fprintf(stderr, "virtlab: exec: setns: %s\n", std::strerror(errno));
             _exit(126);
         }
-        if (::fchdir(root.get()) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0) _exit(126);
+        if (::fchdir(root.get()) != 0 || ::chroot(".") != 0 || ::chdir(workdir.c_str()) != 0) _exit(126);
         // setns(CLONE_NEWPID) only places our children in the namespace.
         const pid_t child = ::fork();
         if (child < 0) _exit(126);
@@ -182,6 +194,7 @@ int execInContainer(const std::string& state_dir, const std::vector<std::string>
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
             int err = dropCapabilities(defaultCapabilityMask());
+            if (!err && user) err = setUserIds(user->uid, user->gid);
             if (!err) err = setNoNewPrivs();
             if (!err) err = installSeccomp(filter);
             if (err) _exit(126);

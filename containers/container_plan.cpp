@@ -23,9 +23,9 @@ bool overlaySafePath(const std::string& path) { return path.find_first_of(",:\\"
 
 const std::vector<std::string>& childPhaseNames(Isolation isolation) {
     static const std::vector<std::string> pivot{"mounts", "cgroupns", "proc", "masks", "dev", "pivot_root",
-                                                "hostname", "network", "security"};
+                                                "hostname", "loopback", "security"};
     static const std::vector<std::string> chroot{"mounts", "cgroupns", "proc", "masks", "dev", "chroot",
-                                                 "hostname", "network", "security"};
+                                                 "hostname", "loopback", "security"};
     return isolation == Isolation::Chroot ? chroot : pivot;
 }
 
@@ -43,12 +43,32 @@ void checkBindTargets(const std::string& rootfs, const std::vector<BindMount>& b
     }
 }
 
-std::vector<std::string> execCandidates(const std::string& argv0) {
+std::vector<std::string> execCandidates(const std::string& argv0, const std::string& path) {
     if (argv0.find('/') != std::string::npos) return {argv0};
     std::vector<std::string> out;
-    std::istringstream dirs(kContainerPath);
-    for (std::string dir; std::getline(dirs, dir, ':');) out.push_back(dir + "/" + argv0);
+    std::istringstream dirs(path);
+    // An empty PATH entry means the current directory, as execvp() reads it.
+    for (std::string dir; std::getline(dirs, dir, ':');) out.push_back((dir.empty() ? "." : dir) + "/" + argv0);
     return out;
+}
+
+std::vector<std::string> containerEnvironment(const std::string& hostname, const std::string& term,
+                                              const std::optional<UserSpec>& user, const std::vector<std::string>& given) {
+    std::vector<std::string> env{std::string("PATH=") + kContainerPath, user && user->uid != 0 ? "HOME=/" : "HOME=/root",
+                                 "HOSTNAME=" + hostname, "container=virtlab"};
+    if (!term.empty()) env.push_back("TERM=" + term);
+    for (const auto& entry : given) {
+        const std::string key = entry.substr(0, entry.find('=') + 1);
+        std::erase_if(env, [&](const std::string& e) { return e.rfind(key, 0) == 0; });
+        env.push_back(entry);
+    }
+    return env;
+}
+
+std::string environmentValue(const std::vector<std::string>& env, const std::string& key) {
+    for (const auto& e : env)
+        if (e.rfind(key + "=", 0) == 0) return e.substr(key.size() + 1);
+    return "";
 }
 
 ChildPlan planContainerStart(const PlanInputs& in) {
@@ -128,11 +148,13 @@ ChildPlan planContainerStart(const PlanInputs& in) {
         plan.add(Op::ChrootInto, "chroot into " + root + " (the host's mounts stay reachable)", root);
     else
         plan.add(Op::PivotRoot, "pivot_root into " + root + " and detach the old root", root);
+    if (!in.workdir.empty() && in.workdir != "/")
+        plan.add(Op::ChangeDir, "mkdir -p and chdir " + in.workdir + " (--workdir)", in.workdir);
 
     plan.beginPhase(phases[6]);  // hostname
     plan.add(Op::SetHostname, "sethostname " + in.hostname, in.hostname);
 
-    plan.beginPhase(phases[7]);  // network
+    plan.beginPhase(phases[7]);  // loopback; eth0 of --net bridge is configured by the parent
     plan.add(Op::LoopbackUp, "bring up lo");
 
     plan.beginPhase(phases[8]);  // security: what root inside may still do, narrowed last
@@ -140,16 +162,20 @@ ChildPlan planContainerStart(const PlanInputs& in) {
     // Capabilities go after every step that needed CAP_SYS_ADMIN (mounts, sethostname): from
     // here on root inside cannot mount, load modules, change the clock or reach raw devices.
     plan.add(Op::DropCapabilities, "drop capabilities to the default set", "", "", "", "", defaultCapabilityMask());
+    // --user after the capabilities (CAP_SETUID/CAP_SETGID are in the default set): leaving
+    // uid 0 then clears what was left of them.
+    if (in.user)
+        plan.add(Op::SetUser, "setgroups, setresgid " + std::to_string(in.user->gid) + ", setresuid " + std::to_string(in.user->uid),
+                 "", "", "", "", in.user->uid, "", in.user->gid);
     // Without it a setuid binary planted in an image would restore what was just dropped.
     plan.add(Op::NoNewPrivs, "prctl(PR_SET_NO_NEW_PRIVS)");
     // Last: the filter would refuse the mount and pivot_root calls above.
     plan.add(Op::InstallSeccomp, "install the default seccomp filter");
     plan.setSeccompProgram(in.seccomp);
 
-    std::vector<std::string> env{std::string("PATH=") + kContainerPath, "HOME=/root", "HOSTNAME=" + in.hostname,
-                                 "container=virtlab"};
-    if (!in.term.empty()) env.push_back("TERM=" + in.term);
-    plan.setCommand(in.argv, env, execCandidates(in.argv.front()));
+    const std::vector<std::string> env = containerEnvironment(in.hostname, in.term, in.user, in.env);
+    plan.setCommand(in.argv, env, execCandidates(in.argv.front(), environmentValue(env, "PATH")));
+    plan.setInit(in.init);
     plan.setStdio(in.stdin_fd, in.stdout_fd, in.stderr_fd);
     plan.setSync(in.sync_read_fd, in.sync_parent_write_fd);
     return plan;

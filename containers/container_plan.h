@@ -2,6 +2,7 @@
 // only builds a ChildPlan), so the order that security depends on is unit-tested.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct PlanInputs {
     std::vector<BindMount> binds;  // targets already checked against the rootfs (checkBindTargets)
     std::string term;      // the host's $TERM ("" none), so interactive tools behave
     Isolation isolation = Isolation::Pivot;
+    std::vector<std::string> env;          // KEY=VALUE from --env; override the defaults
+    std::string workdir;                   // "" stays in /
+    std::optional<UserSpec> user;
+    bool init = false;
     std::vector<sock_filter> seccomp;  // compileDefaultSeccompFilter()
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherit
     int sync_read_fd = -1, sync_parent_write_fd = -1;
@@ -44,7 +49,14 @@ ChildPlan planContainerStart(const PlanInputs& in);
 // the container, not yet started, cannot change it.
 void checkBindTargets(const std::string& rootfs, const std::vector<BindMount>& binds);
 
-// Where execve() looks for argv0: itself when it has a '/', else each directory of kContainerPath.
-std::vector<std::string> execCandidates(const std::string& argv0);
+// Where execve() looks for argv0: itself when it has a '/', else each directory of `path`.
+std::vector<std::string> execCandidates(const std::string& argv0, const std::string& path = kContainerPath);
+
+// The command's environment: PATH, HOME (/root for uid 0, else /), HOSTNAME, container=virtlab,
+// TERM when the host has one, then `given` (KEY=VALUE) replacing any of them by key.
+std::vector<std::string> containerEnvironment(const std::string& hostname, const std::string& term,
+                                              const std::optional<UserSpec>& user, const std::vector<std::string>& given);
+// The value of KEY in an environment list ("" when absent).
+std::string environmentValue(const std::vector<std::string>& env, const std::string& key);
 
 }  // namespace vl::ct

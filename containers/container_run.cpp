@@ -19,6 +19,7 @@
 #include "containers/container_plan.h"
 #include "containers/container_state.h"
 #include "containers/hardening.h"
+#include "containers/net/bridge_network.h"
 #include "containers/rootfs.h"
 #include "containers/state_dir.h"
 #include "core/error.h"
@@ -65,10 +66,13 @@ std::string limitsText(const ContainerConfig& c) {
 // killed and reaped first, then the (now empty) cgroup goes, and the state directory last:
 // it is the record `gc` finds everything else by, so it must outlive what it lists.
 struct Owned {
+    ContainerRecord record;  // first, so it outlives everything that writes into it
     std::optional<StateDir> state;
+    // Unplugged after the process is gone (its namespace takes eth0 along) and before the
+    // state directory goes: the record holds the lease other runs allocate around.
+    std::optional<net::BridgeAttachment> network;
     std::unique_ptr<Cgroup> cgroup;
     ContainerProcess process;
-    ContainerRecord record;
     void save() { if (state) state->write("state", record.serialize()); }
 };
 
@@ -141,6 +145,11 @@ void Run::startAndWait() {
         r.created_unix = static_cast<int64_t>(::time(nullptr));
         r.detached = config_.detached;
         r.limits = limitsText(config_);
+        r.network.mode = net::toString(config_.network);
+        r.env = config_.env;
+        r.workdir = config_.workdir;
+        r.user = config_.user ? config_.user->text() : "";
+        r.init = config_.init;
         owned_.save();
     });
 
@@ -157,6 +166,10 @@ void Run::startAndWait() {
         in.argv = config_.argv;
         in.binds = config_.binds;
         in.isolation = config_.isolation;
+        in.env = config_.env;
+        in.workdir = config_.workdir;
+        in.user = config_.user;
+        in.init = config_.init;
         in.seccomp = defaultSeccompFilter();
         if (const char* term = std::getenv("TERM")) in.term = term;
         if (config_.capture_output) {
@@ -192,6 +205,17 @@ void Run::startAndWait() {
         owned_.record.pid_start = processStartTime(owned_.process.pid()).value_or(0);
         owned_.save();
     });
+
+    if (config_.network == net::NetworkMode::Bridge) {
+        // Before the release: the command must find eth0 configured when it starts.
+        timed("network", [&] {
+            owned_.network.emplace(id_, owned_.process.pid(), [&owned = owned_](const net::NetworkInfo& info) {
+                owned.record.network = info;
+                owned.save();
+            });
+        });
+        result_.network = owned_.network->info();
+    }
 
     if (::write(sync.write_end.get(), "g", 1) != 1) throwErrno("release the container's first process");
     sync.write_end.reset();
@@ -303,9 +327,12 @@ RunResult runContainer(const ContainerConfig& config, const std::string& id, Run
         owned.process.wait();
     }
     observer.ended();
+    if (owned.network) {
+        if (std::string problem = owned.network->detach(); !problem.empty()) result.cleanup_problem = problem;
+    }
     if (owned.cgroup) {
         const std::string problem = owned.cgroup->remove();
-        if (!problem.empty()) result.cleanup_problem = problem;
+        if (!problem.empty()) result.cleanup_problem += (result.cleanup_problem.empty() ? "" : "; ") + problem;
     }
     const std::string state_path = owned.state ? owned.state->path() : "";
     if (owned.state && config.keep_after_exit && result.start_failure.empty() && result.cleanup_problem.empty()) {

@@ -1,7 +1,8 @@
 // One container run from start to reaped exit, as an explicit, timed list of phases:
 //
 //   rootfs-check  cgroup-create  state-dir  plan  clone  cgroup-attach       (parent)
-//   mounts  cgroupns  proc  dev  pivot_root  hostname  network               (child, planned)
+//   network (--net bridge: veth pair, address; before the child is released) (parent)
+//   mounts  cgroupns  proc  masks  dev  pivot_root  hostname  loopback  security (child, planned)
 //   exec                                                                      (child -> parent)
 //
 // Every kernel object it makes has an owner that removes it on every exit path, in reverse
@@ -44,6 +45,7 @@ struct RunResult {
     std::string start_failure;     // set when the container never reached its command
     std::string cleanup_problem;   // set when something could not be removed
     double run_ms = 0;             // from exec to exit
+    net::NetworkInfo network;      // --net bridge: the address and interfaces it had
 };
 
 // What the engine hears while the run goes on (called on the running thread).

@@ -123,6 +123,14 @@ std::string ContainerRecord::serialize() const {
     if (exit_code) out << "exit_code " << *exit_code << "\n";
     out << "detached " << (detached ? 1 : 0) << "\n";
     if (!limits.empty()) out << "limits " << limits << "\n";
+    if (network.mode != "none") out << "net_mode " << network.mode << "\n";
+    if (network.attached())
+        out << "net_address " << network.address << "/" << network.prefix << "\nnet_gateway " << network.gateway
+            << "\nnet_bridge " << network.bridge << "\nnet_veth " << network.host_veth << " " << network.container_veth << "\n";
+    for (const auto& e : env) out << "env " << escapeValue(e) << "\n";
+    if (!workdir.empty()) out << "workdir " << escapeValue(workdir) << "\n";
+    if (!user.empty()) out << "user " << user << "\n";
+    if (init) out << "init 1\n";
     return out.str();
 }
 
@@ -158,6 +166,23 @@ ContainerRecord ContainerRecord::parse(const std::string& text, const std::strin
         else if (key == "exit_code") r.exit_code = number<int>(value, path, n);
         else if (key == "detached") r.detached = value == "1";
         else if (key == "limits") r.limits = value;
+        else if (key == "net_mode") r.network.mode = value;
+        else if (key == "net_address") {
+            const size_t slash = value.find('/');
+            if (slash == std::string::npos) throwInputAt(path, n, "net_address: expected ADDRESS/PREFIX");
+            r.network.address = value.substr(0, slash);
+            r.network.prefix = number<int>(value.substr(slash + 1), path, n);
+        } else if (key == "net_gateway") r.network.gateway = value;
+        else if (key == "net_bridge") r.network.bridge = value;
+        else if (key == "net_veth") {
+            const size_t sp = value.find(' ');
+            if (sp == std::string::npos) throwInputAt(path, n, "net_veth: expected the host and the container interface");
+            r.network.host_veth = value.substr(0, sp);
+            r.network.container_veth = value.substr(sp + 1);
+        } else if (key == "env") r.env.push_back(unescapeValue(value));
+        else if (key == "workdir") r.workdir = unescapeValue(value);
+        else if (key == "user") r.user = value;
+        else if (key == "init") r.init = value == "1";
         else if (!key.empty()) throwInputAt(path, n, "unknown key '" + key + "'");
     }
     if (r.id.empty()) throwInputAt(path, 1, "no id");

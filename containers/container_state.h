@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "containers/net/network_info.h"
+
 namespace vl::ct {
 
 // /run/virtlab as root; $XDG_RUNTIME_DIR/virtlab otherwise (/tmp/virtlab-<uid> without one).
@@ -45,6 +47,10 @@ struct ContainerRecord {
     std::optional<int> exit_code;
     bool detached = false;
     std::string limits;               // "memory=67108864 pids=32 cpu_quota_us=50000", for inspect
+    net::NetworkInfo network;         // the address is set while a bridge attachment holds it
+    std::vector<std::string> env;     // --env, as given (K=V)
+    std::string workdir, user;        // --workdir, --user ("" when not given)
+    bool init = false;                // --init: VirtLab's init is pid 1
 
     std::string serialize() const;
     // Throws vl::Error(Input) naming `path` and the line for a malformed record.

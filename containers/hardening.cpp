@@ -210,6 +210,15 @@ int dropCapabilities(uint64_t keep) noexcept {
     return ::syscall(SYS_capset, &header, data) == 0 ? 0 : errno;
 }
 
+int setUserIds(uint32_t uid, uint32_t gid) noexcept {
+    // Raw system calls: glibc's wrappers would apply the change to every thread it believes
+    // the process has, and in the child of clone() that list is a stale copy of the parent's.
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0) return errno;
+    if (::syscall(SYS_setresgid, gid, gid, gid) != 0) return errno;
+    if (::syscall(SYS_setresuid, uid, uid, uid) != 0) return errno;
+    return 0;
+}
+
 int setNoNewPrivs() noexcept { return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : errno; }
 
 int installSeccomp(const std::vector<sock_filter>& filter) noexcept {

@@ -49,6 +49,10 @@ std::vector<sock_filter> compileDefaultSeccompFilter();
 // the bounding set reduced to `keep`, ambient set cleared, then effective = permitted = keep
 // and inheritable empty.
 int dropCapabilities(uint64_t keep) noexcept;
+// --user: supplementary groups emptied, then gid, then uid (in that order: after setresuid a
+// non-root process may no longer change its groups). Leaving uid 0 clears the effective and
+// permitted capabilities, so the command runs without any, as under Docker.
+int setUserIds(uint32_t uid, uint32_t gid) noexcept;
 // PR_SET_NO_NEW_PRIVS: execve() never grants more than the caller has (no setuid root, no
 // file capabilities). Also what lets an unprivileged process install a seccomp filter.
 int setNoNewPrivs() noexcept;

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,6 +190,91 @@ bool BusyboxRootfs::ensure() {
         removeTreeOnOneFileSystem(staging);
         throw;
     }
+    return true;
+}
+
+namespace {
+
+// overlayfs splits options on ',' and lower layers on ':'; such paths cannot be passed.
+void checkOverlayPath(const std::string& path) {
+    if (path.find_first_of(",:\\") != std::string::npos)
+        throwInput("layer stack: the path '" + path + "' contains ',', ':' or '\\', which overlayfs cannot take");
+}
+
+}  // namespace
+
+LayerStackMount::LayerStackMount(const std::vector<std::string>& lower_dirs_top_first)
+    : LayerStackMount(lower_dirs_top_first, Options{}) {}
+
+LayerStackMount::LayerStackMount(const std::vector<std::string>& lower_dirs_top_first, const Options& options) {
+    std::string parent = options.parent_dir;
+    if (parent.empty()) {
+        const char* tmp = std::getenv("TMPDIR");
+        parent = tmp && *tmp ? tmp : "/tmp";
+    }
+    std::string pattern = parent + "/virtlab-layers-XXXXXX";
+    if (!::mkdtemp(pattern.data())) throwErrno("layer stack: mkdtemp " + pattern);
+    holder_ = pattern;
+    path_ = holder_ + "/root";
+    try {
+        const bool writable = !options.upper_dir.empty();
+        if (::mkdir(path_.c_str(), 0755) != 0) throwErrno("layer stack: mkdir " + path_);
+        std::vector<std::string> lowers = lower_dirs_top_first;
+        if (options.init_layer) {
+            // Empty directories merge with the image's own (a lower directory is not opaque).
+            const std::string init = holder_ + "/init";
+            for (const std::string dir : {"", "/proc", "/dev", "/sys", "/tmp"})
+                if (::mkdir((init + dir).c_str(), 0755) != 0) throwErrno("layer stack: mkdir " + init + dir);
+            if (::chmod((init + "/tmp").c_str(), 01777) != 0) throwErrno("layer stack: chmod " + init + "/tmp");
+            lowers.insert(lowers.begin(), init);
+        }
+        if (lowers.empty() || (!writable && lowers.size() < 2)) {
+            // overlayfs needs a lower layer (two without an upper): an empty one changes nothing.
+            const std::string empty = holder_ + "/empty";
+            if (::mkdir(empty.c_str(), 0755) != 0) throwErrno("layer stack: mkdir " + empty);
+            lowers.push_back(empty);
+        }
+        std::string lowerdir;
+        for (const auto& dir : lowers) {
+            checkOverlayPath(dir);
+            lowerdir += (lowerdir.empty() ? "" : ":") + dir;
+        }
+        mount_options_ = "lowerdir=" + lowerdir;
+        if (writable) {
+            checkOverlayPath(options.upper_dir);
+            checkOverlayPath(options.work_dir);
+            // redirect_dir, index and metacopy off: each upper directory must stand alone as a
+            // layer (no xattr pointing into the layers below), as Docker's overlay2 driver does.
+            mount_options_ += ",upperdir=" + options.upper_dir + ",workdir=" + options.work_dir +
+                              ",redirect_dir=off,index=off,metacopy=off";
+        }
+        // mount(2) takes one page of options; Docker shortens layer paths for the same limit.
+        if (mount_options_.size() >= 4096) throwInput("layer stack: too many layers for one overlay mount");
+        if (::mount("overlay", path_.c_str(), "overlay", writable ? 0 : MS_RDONLY, mount_options_.c_str()) != 0)
+            throwErrno("layer stack: mount overlay on " + path_);
+        mounted_ = true;
+    } catch (...) {
+        removeTreeOnOneFileSystem(holder_);
+        throw;
+    }
+}
+
+void LayerStackMount::unmount() {
+    if (mounted_) {
+        if (::umount2(path_.c_str(), 0) != 0) ::umount2(path_.c_str(), MNT_DETACH);
+        mounted_ = false;
+    }
+}
+
+LayerStackMount::~LayerStackMount() {
+    unmount();
+    removeTreeOnOneFileSystem(holder_);
+}
+
+bool enterPrivateMountNamespace() {
+    if (::unshare(CLONE_NEWNS) != 0) return false;
+    // Slave, not private: the host's later mounts still show up here, ours never go back.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) throwErrno("mount namespace: make / a slave");
     return true;
 }
 

@@ -344,9 +344,9 @@ TEST_F(ContainerCli, HelpListsOnlyWhatWorks) {
     const CliResult r = runVirtlab({"container", "run", "--help"});
     EXPECT_EQ(r.exit_status, 0);
     for (const char* option : {"--rm", "--name", "--rootfs", "--memory", "--pids", "--hostname", "--json", "--cpus",
-                               "--detach", "--isolation"})
+                               "--detach", "--isolation", "--net", "--env", "--workdir", "--user", "--init"})
         EXPECT_NE(r.out.find(option), std::string::npos) << option;
-    for (const char* later : {"--net", "--image", "--rootless"}) EXPECT_EQ(r.out.find(later), std::string::npos) << later;
+    for (const char* later : {"--rootless"}) EXPECT_EQ(r.out.find(later), std::string::npos) << later;
 }
 
 TEST_F(ContainerCli, WithoutRootItSaysRootIsNeeded) {

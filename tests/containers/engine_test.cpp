@@ -58,7 +58,7 @@ TEST_F(ContainerEngineTest, ReportsEveryPhaseInOrder) {
         EXPECT_LT(p.ms, 10000.0) << p.name;
     }
     const std::vector<std::string> expected{"rootfs-check", "cgroup-create", "state-dir", "plan", "clone", "cgroup-attach",
-                                            "mounts", "cgroupns", "proc", "masks", "dev", "pivot_root", "hostname", "network",
+                                            "mounts", "cgroupns", "proc", "masks", "dev", "pivot_root", "hostname", "loopback",
                                             "security", "exec"};
     EXPECT_EQ(names, expected);
 

@@ -11,6 +11,7 @@
 
 #include "containers/cgroup.h"
 #include "containers/container_state.h"
+#include "containers/net/bridge_network.h"
 
 namespace vl::test {
 
@@ -80,6 +81,29 @@ bool ownedByALiveProcess(const std::string& path, const std::string& wanted_id) 
     return false;
 }
 
+}  // namespace
+
+std::vector<std::string> virtlabLinksWithoutALiveOwner() {
+    bool bridge_in_use = false;
+    std::vector<std::string> live_veths;
+    for (const auto& dir : ct::listStateDirs()) {
+        const auto record = ct::readRecord(dir);
+        if (!record || !record->ownerAlive() || !record->network.attached()) continue;
+        bridge_in_use = true;
+        live_veths.push_back(record->network.host_veth);
+    }
+    std::vector<std::string> out;
+    for (const auto& link : ct::net::virtlabHostLinks()) {
+        if (link == ct::net::kBridgeName ? bridge_in_use
+                                         : std::find(live_veths.begin(), live_veths.end(), link) != live_veths.end())
+            continue;
+        out.push_back(link);
+    }
+    return out;
+}
+
+namespace {
+
 std::vector<std::string> lookOnce(const std::string& id) {
     std::vector<std::string> out;
     if (!id.empty()) {
@@ -89,6 +113,7 @@ std::vector<std::string> lookOnce(const std::string& id) {
     for (const auto& dir : virtlabCgroupsBelowOwn())
         if (!ownedByALiveProcess(dir, id)) out.push_back("cgroup " + dir);
     for (const auto& line : hostMountsMentioning("virtlab")) out.push_back("mount " + line);
+    for (const auto& link : virtlabLinksWithoutALiveOwner()) out.push_back("network interface " + link);
     // Every container binds the host's device nodes into its /dev; a run that ever removed or
     // replaced one on the host (it happened once during development) must fail here.
     for (const char* node : {"/dev/null", "/dev/zero", "/dev/urandom"}) {

@@ -1,5 +1,6 @@
 // What a container run may leave behind on the host, found the way a user would look:
-// cgroup directories, mounts in the host's mount table, state directories.
+// cgroup directories, mounts in the host's mount table, state directories, and network
+// interfaces (the vlab0 bridge, vl<id> veths).
 #pragma once
 
 #include <string>
@@ -14,6 +15,9 @@ std::vector<std::string> cgroupsNamed(const std::string& needle);
 std::vector<std::string> virtlabCgroupsBelowOwn();
 // Lines of this process's /proc/self/mountinfo that contain `needle`.
 std::vector<std::string> hostMountsMentioning(const std::string& needle);
+// VirtLab's host interfaces (the vlab0 bridge, vl<id> veths) that no container with a live
+// owner accounts for.
+std::vector<std::string> virtlabLinksWithoutALiveOwner();
 // All of it for one container id (plus the general checks above) that is still there after
 // a short settling time; empty means clean.
 std::vector<std::string> residueOf(const std::string& id);
