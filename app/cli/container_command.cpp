@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "app/cli/args.h"
@@ -17,18 +19,21 @@
 #include "containers/container_engine.h"
 #include "containers/container_lifecycle.h"
 #include "containers/container_state.h"
+#include "containers/image/image_store.h"
 #include "containers/limits.h"
+#include "containers/rootfs.h"
 #include "core/error.h"
 
 namespace vl::cli {
 namespace {
 
-constexpr const char* kRunUsage = "virtlab container run [OPTIONS] -- CMD [ARG...]";
+constexpr const char* kRunUsage = "virtlab container run [OPTIONS] [--image NAME] -- CMD [ARG...]";
 
 void printContainerHelp() {
     std::printf("Usage: virtlab container VERB ...\n\n"
                 "Real Linux containers: new pid, mount, UTS, IPC, network and cgroup namespaces,\n"
-                "pivot_root into a busybox root file system, cgroup v1 or v2 limits. Needs root.\n\n"
+                "pivot_root into a busybox root file system, cgroup v1 or v2 limits, an optional\n"
+                "veth pair on the vlab0 bridge (--net bridge). Needs root.\n\n"
                 "Verbs:\n"
                 "  run [OPTIONS] -- CMD [ARG...]   run CMD in a fresh container (-d: detached)\n"
                 "  ps [--all] [--json]             list containers\n"
@@ -52,15 +57,36 @@ ArgParser runParser() {
         .flag("--detach", "(-d) Detached: print the id and return; a monitor process owns the container")
         .option("--name", "N", "A name for the container (letters, digits, '_', '.', '-')")
         .option("--rootfs", "DIR", "Root file system directory (default: the cached busybox rootfs)")
+        .option("--image", "NAME", "Run a stored image (virtlab image ls): its layers as overlay lower dirs, its Env, WorkingDir and Cmd")
         .option("--memory", "SIZE", "Memory limit: bytes or with k, m, g, t (e.g. 64m); 4m at least")
         .option("--pids", "N", "Limit on processes and threads in the container (1..4194304)")
         .option("--cpus", "F", "CPU quota in CPUs (0.5 = half of one CPU per 100 ms period)")
         .option("--hostname", "H", "Host name inside the container (default: the container id)")
         .option("--isolation", "pivot|chroot",
                 "Root switch: pivot (pivot_root, old root detached; default) or chroot (escapable, for teaching)")
+        .option("--net", "none|bridge",
+                "Network: none (loopback only; default) or bridge (eth0 on the vlab0 bridge, 10.88.0.0/16)")
+        .option("--env", "K=V", "(-e) Set an environment variable; repeatable")
+        .option("--workdir", "DIR", "Working directory of the command (created when missing)")
+        .option("--user", "UID[:GID]", "Run the command as this numeric user and group (no capabilities then)")
+        .flag("--init", "PID 1 is a small init that forwards signals and reaps zombies; the command is its child")
         .flag("--json", "Capture the output and print one JSON object with phases and cgroup readings")
         .positional("CMD...", "The command and its arguments (after --)");
     return parser;
+}
+
+QJsonObject networkJson(const ct::net::NetworkInfo& n) {
+    QJsonObject o;
+    o.insert("mode", qs(n.mode));
+    if (n.attached()) {
+        o.insert("address", qs(n.address));
+        o.insert("prefix", n.prefix);
+        o.insert("gateway", qs(n.gateway));
+        o.insert("bridge", qs(n.bridge));
+        o.insert("host_veth", qs(n.host_veth));
+        o.insert("container_veth", qs(n.container_veth));
+    }
+    return o;
 }
 
 QJsonObject toJson(const ct::ContainerEngine& engine, RunState state) {
@@ -98,6 +124,9 @@ QJsonObject toJson(const ct::ContainerEngine& engine, RunState state) {
     }
     out.insert("namespaces", namespaces);
     out.insert("host_pid", static_cast<qint64>(engine.hostPid()));
+    ct::net::NetworkInfo network = engine.network();
+    network.mode = ct::net::toString(engine.config().network);
+    out.insert("network", networkJson(network));
     for (const auto& [name, value] : engine.snapshot().registers)
         if (name == "rootfs" || name == "rootfs mount") out.insert(name == "rootfs" ? "rootfs" : "rootfs_mount", qs(value));
     out.insert("counters", vl::cli::toJson(engine.counters()));
@@ -143,7 +172,26 @@ private:
 // `run -d`: a monitor process (forked, in its own session, stdio on /dev/null) runs the
 // container exactly as the foreground run does and owns its cleanup; this process waits
 // only until the command runs (or fails to start) and prints the id.
-int runDetached(const ct::ContainerConfig& config, bool json) {
+// The image's settings under the command line's: --env wins over the image's Env, --workdir
+// over its WorkingDir, and a command after -- over its Cmd (as `docker run` does).
+void applyImageDefaults(const ct::image::ResolvedImage& image, ct::ContainerConfig& config) {
+    config.env.insert(config.env.begin(), image.env.begin(), image.env.end());
+    if (config.workdir.empty()) config.workdir = image.workdir;
+    if (config.argv.empty()) config.argv = image.argv;
+}
+
+// Mounts the image's layer stack as the container's root file system. The mount is made in a
+// private mount namespace of this process, so it disappears with the process even when
+// VirtLab is killed; the returned owner unmounts it on every other path.
+std::unique_ptr<ct::LayerStackMount> mountImage(const std::optional<ct::image::ResolvedImage>& image, ct::ContainerConfig& config) {
+    if (!image) return nullptr;
+    ct::enterPrivateMountNamespace();
+    auto root = std::make_unique<ct::LayerStackMount>(image->lower_dirs);
+    config.rootfs = root->path();
+    return root;
+}
+
+int runDetached(ct::ContainerConfig config, const std::optional<ct::image::ResolvedImage>& image, bool json) {
     int report[2];
     if (::pipe2(report, O_CLOEXEC) != 0) throwErrno("container run -d: pipe");
     std::fflush(nullptr);
@@ -156,6 +204,7 @@ int runDetached(const ct::ContainerConfig& config, bool json) {
         for (int fd = 0; fd < 3; ++fd) ::dup2(devnull, fd);
         int status = 0;
         {
+            const auto image_root = mountImage(image, config);  // the monitor owns the image's mount
             ct::ContainerEngine engine(config);
             int write_end = report[1];
             engine.onRunning([&] {
@@ -267,7 +316,14 @@ int inspectVerb(const Args& args) {
     config.insert("rootfs", qs(r->rootfs));
     config.insert("isolation", qs(r->isolation));
     config.insert("limits", qs(r->limits));
+    QJsonArray env;
+    for (const auto& e : r->env) env.append(qs(e));
+    config.insert("env", env);
+    config.insert("workdir", qs(r->workdir));
+    config.insert("user", qs(r->user));
+    config.insert("init", r->init);
     o.insert("config", config);
+    o.insert("network", networkJson(r->network));
     o.insert("state_dir", qs(dir));
     o.insert("cgroup_version", qs(r->cgroup_version));
     QJsonObject dirs, cgroup;
@@ -282,6 +338,12 @@ int inspectVerb(const Args& args) {
     std::printf("id        %s\nname      %s\nstatus    %s\npid       %d\ncommand   %s\nrootfs    %s\nisolation %s\nlimits    %s\n",
                 r->id.c_str(), r->name.c_str(), r->liveStatus().c_str(), r->pid, joinArgv(r->argv).c_str(), r->rootfs.c_str(),
                 r->isolation.c_str(), r->limits.c_str());
+    std::printf("network   %s", r->network.mode.c_str());
+    if (r->network.attached())
+        std::printf(" %s/%d via %s, %s (host, in %s) <-> %s (container)", r->network.address.c_str(), r->network.prefix,
+                    r->network.gateway.c_str(), r->network.host_veth.c_str(), r->network.bridge.c_str(),
+                    r->network.container_veth.c_str());
+    std::printf("\n");
     for (const auto& [name, value] : readings) std::printf("cgroup    %s = %llu\n", name.c_str(), static_cast<unsigned long long>(value));
     return 0;
 }
@@ -320,7 +382,8 @@ int rmVerb(const Args& args) {
 int gcVerb(const Args& args) {
     ArgParser parser("virtlab container gc [--json]",
                      "Removes what a killed VirtLab or monitor left: processes, cgroups, state directories of\n"
-                     "containers whose owner (checked by pid and start time) is gone.");
+                     "containers whose owner (checked by pid and start time) is gone, their veths, and the\n"
+                     "vlab0 bridge once no live container uses it.");
     parser.flag("--json", "One JSON object: {\"removed\": [...], \"problems\": [...]}");
     if (!parser.parse(args)) return 0;
     const ct::GcReport report = ct::collectGarbage();
@@ -342,10 +405,26 @@ int gcVerb(const Args& args) {
 int runContainerVerb(const Args& given) {
     // docker's short -d; the shared parser knows only long options, so it is spelled out
     // here (before "--" only: after it, -d belongs to the command).
-    Args args = given;
-    for (auto& a : args) {
-        if (a == "--") break;
-        if (a == "-d") a = "--detach";
+    // --env repeats, which the shared parser does not keep: collected (before "--") and
+    // taken out here; the parser only lists it in --help. A trailing --env without a value
+    // is left for the parser to refuse.
+    Args args;
+    std::vector<std::string> env;
+    for (size_t i = 0; i < given.size(); ++i) {
+        const std::string& a = given[i];
+        if (a == "--") {
+            args.insert(args.end(), given.begin() + static_cast<std::ptrdiff_t>(i), given.end());
+            break;
+        }
+        if (a == "-d") {
+            args.push_back("--detach");
+        } else if ((a == "--env" || a == "-e") && i + 1 < given.size()) {
+            env.push_back(given[++i]);
+        } else if (a.rfind("--env=", 0) == 0) {
+            env.push_back(a.substr(6));
+        } else {
+            args.push_back(a);
+        }
     }
     ArgParser parser = runParser();
     if (!parser.parse(args)) return 0;
@@ -360,18 +439,35 @@ int runContainerVerb(const Args& given) {
     if (auto pids = parser.optionalValue("--pids")) config.pids_max = ct::parsePidsLimit(*pids);
     if (auto isolation = parser.optionalValue("--isolation")) config.isolation = ct::parseIsolation(*isolation);
     if (auto cpus = parser.optionalValue("--cpus")) config.cpu_quota_us = ct::parseCpuQuota(*cpus);
+    if (auto net = parser.optionalValue("--net")) config.network = ct::net::parseNetworkMode(*net);
+    if (auto user = parser.optionalValue("--user")) config.user = ct::parseUser(*user);
+    config.env = env;
+    config.workdir = parser.value("--workdir");
+    if (parser.has("--workdir") && config.workdir.empty()) throwInput("--workdir: empty path");
+    config.init = parser.has("--init");
+    std::optional<ct::image::ResolvedImage> image;
+    if (parser.has("--image")) {
+        if (parser.has("--rootfs")) throwInput("container run: --rootfs and --image exclude each other");
+        image = ct::image::resolveImage(parser.value("--image"));  // unknown image: exit 2
+        applyImageDefaults(*image, config);
+    }
     if (parser.has("--detach")) {
         config.detached = true;
         config.keep_after_exit = !parser.has("--rm");
         config.capture_output = false;
         ct::ContainerEngine engine(config);  // bad input: exit 2 here, before anything forks
         if (::geteuid() != 0) throw Error(Error::Kind::System, "container run: needs root for now");
-        return runDetached(config, parser.has("--json"));
+        return runDetached(config, image, parser.has("--json"));
     }
     const bool json = parser.has("--json");
     config.capture_output = json;
 
-    ct::ContainerEngine engine(config);  // bad input: vl::Error(Input), exit 2
+    { ct::ContainerEngine check(config); }  // bad input: vl::Error(Input), exit 2, before any mount
+    if (::geteuid() != 0)
+        throw Error(Error::Kind::System,
+                    "container run: needs root for now (rootless containers with user namespaces come later)");
+    const auto image_root = mountImage(image, config);  // must outlive the engine
+    ct::ContainerEngine engine(config);
     if (::geteuid() != 0)
         throw Error(Error::Kind::System,
                     "container run: needs root for now (rootless containers with user namespaces come later)");
