@@ -37,7 +37,17 @@ QJSValue LabApi::callWorld(const QString& call, const QJSValue& options, Run run
 QJSValue LabApi::emulate(const QJSValue& options) { return callWorld("lab.emulate", options, runEmulation); }
 QJSValue LabApi::vm(const QJSValue& options) { return callWorld("lab.vm", options, runVm); }
 QJSValue LabApi::container(const QJSValue& options) { return callWorld("lab.container", options, runContainer); }
+QJSValue LabApi::translate(const QJSValue& options) { return callWorld("lab.translate", options, runTranslation); }
 bool LabApi::isRoot() const { return geteuid() == 0; }
+QStringList LabApi::vmModes() const { return lessons::vmModes(); }
+
+QJSValue LabApi::containerSupport() {
+    const QString reason = containerSkipReason();
+    QJSValue out = engine_.newObject();
+    out.setProperty("available", reason.isEmpty());
+    out.setProperty("reason", reason);
+    return out;
+}
 
 bool LabApi::checkName(const QString& call, const QJSValue& name) {
     if (name.isString() && !name.toString().isEmpty()) return true;

@@ -23,7 +23,11 @@ public:
     Q_INVOKABLE QJSValue emulate(const QJSValue& options);
     Q_INVOKABLE QJSValue vm(const QJSValue& options = QJSValue());
     Q_INVOKABLE QJSValue container(const QJSValue& options);
+    Q_INVOKABLE QJSValue translate(const QJSValue& options);
     Q_INVOKABLE bool isRoot() const;
+    // {available, reason}: whether lab.container can run here, and why not.
+    Q_INVOKABLE QJSValue containerSupport();
+    Q_INVOKABLE QStringList vmModes() const;
 
     Q_INVOKABLE bool expect(const QJSValue& name, const QJSValue& condition, const QJSValue& message = QJSValue());
     Q_INVOKABLE bool expectEqual(const QJSValue& name, const QJSValue& actual, const QJSValue& expected);

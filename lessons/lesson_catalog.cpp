@@ -39,7 +39,16 @@ Lesson LessonCatalog::load(const QString& id) const {
     if (!ids().contains(id))
         throwInput("no lesson '" + id.toStdString() + "' in " + directory_.toStdString() +
                    " (see `virtlab lesson list`)");
-    return loadLesson(directory_ + "/" + id);
+    Lesson lesson = loadLesson(directory_ + "/" + id);
+    // A prerequisite the course does not have would lock the lesson for ever in the GUI.
+    const QStringList known = ids();
+    for (qsizetype i = 0; i < lesson.prerequisites.size(); ++i) {
+        const QString& p = lesson.prerequisites[i];
+        if (p == id || !known.contains(p))
+            throwInput(lesson.manifestPath().toStdString() + ": prerequisites[" + std::to_string(i) + "]: " +
+                       (p == id ? "a lesson cannot require itself" : "no lesson '" + p.toStdString() + "' in the course"));
+    }
+    return lesson;
 }
 
 }  // namespace vl::lessons

@@ -4,102 +4,19 @@
 
 #include <QVariantList>
 
-#include <chrono>
+#include <filesystem>
 #include <memory>
 
+#include "containers/cgroup.h"
 #include "containers/container_engine.h"
 #include "containers/limits.h"
-#include "core/assets.h"
 #include "core/error.h"
 #include "emulator/engine_factory.h"
 #include "emulator/guest_loader.h"
+#include "lessons/world_support.h"
 #include "trapsim/trap_vmm.h"
 
 namespace vl::lessons {
-namespace {
-
-void checkKeys(const QVariantMap& options, const QString& call, const QStringList& valid) {
-    for (auto it = options.begin(); it != options.end(); ++it)
-        if (!valid.contains(it.key()))
-            throwInput(call.toStdString() + ": unknown option '" + it.key().toStdString() + "' (valid: " +
-                       valid.join(", ").toStdString() + ")");
-}
-
-QString stringOption(const QVariantMap& options, const QString& call, const QString& key, const QString& fallback) {
-    if (!options.contains(key)) return fallback;
-    const QVariant v = options.value(key);
-    if (v.typeId() != QMetaType::QString || v.toString().isEmpty())
-        throwInput(call.toStdString() + ": " + key.toStdString() + " must be a non-empty string");
-    return v.toString();
-}
-
-uint64_t countOption(const QVariantMap& options, const QString& call, const QString& key, uint64_t fallback) {
-    if (!options.contains(key)) return fallback;
-    bool ok = false;
-    const double d = options.value(key).toDouble(&ok);
-    if (!ok || d < 1 || d != static_cast<double>(static_cast<uint64_t>(d)))
-        throwInput(call.toStdString() + ": " + key.toStdString() + " must be a whole number >= 1");
-    return static_cast<uint64_t>(d);
-}
-
-// A built program by its asset name. Scripts get no file-system access, so absolute paths and
-// ".." are refused rather than resolved.
-std::string programPath(const QString& name) {
-    if (name.startsWith('/') || name.split('/').contains(".."))
-        throwInput("lab.emulate: program '" + name.toStdString() +
-                   "' must be the name of a built VirtLab program such as tour/tour-i386");
-    try {
-        return builtAsset(name.toStdString());
-    } catch (const Error& e) {
-        throwInput(std::string("lab.emulate: ") + e.what());
-    }
-}
-
-QString stateName(RunState state) {
-    switch (state) {
-    case RunState::Ready: return "ready";
-    case RunState::Paused: return "paused";
-    case RunState::Finished: return "finished";
-    case RunState::Failed: return "failed";
-    }
-    return "failed";
-}
-
-// Runs the engine to its end under the watchdog and returns the fields every world shares.
-QVariantMap runToEnd(Engine& engine, ActiveEngine& active) {
-    const auto t0 = std::chrono::steady_clock::now();
-    active.enter(&engine);
-    RunState state;
-    try {
-        state = engine.run();
-    } catch (...) {
-        active.leave();
-        throw;
-    }
-    active.leave();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    QVariantMap out;
-    out["world"] = QString::fromStdString(engine.world());
-    out["state"] = stateName(state);
-    out["exit_code"] = engine.exitCode();
-    out["failure"] = QString::fromStdString(engine.failure());
-    out["seconds"] = seconds;
-    QVariantMap counters;
-    for (const auto& [name, value] : engine.counters()) counters[QString::fromStdString(name)] = static_cast<double>(value);
-    out["counters"] = counters;
-    const Snapshot snap = engine.snapshot();
-    out["console"] = QString::fromStdString(snap.console);
-    QVariantMap registers;
-    for (const auto& [name, value] : snap.registers) registers[QString::fromStdString(name)] = QString::fromStdString(value);
-    out["registers"] = registers;
-    QVariantList listing;
-    for (const auto& line : snap.listing) listing << QString::fromStdString(line);
-    out["listing"] = listing;
-    return out;
-}
-
-}  // namespace
 
 void ActiveEngine::enter(Engine* engine) {
     std::lock_guard lock(mutex_);
@@ -110,6 +27,11 @@ void ActiveEngine::enter(Engine* engine) {
 void ActiveEngine::leave() {
     std::lock_guard lock(mutex_);
     engine_ = nullptr;
+}
+
+bool ActiveEngine::stopped() {
+    std::lock_guard lock(mutex_);
+    return stopped_;
 }
 
 void ActiveEngine::stopAll() {
@@ -127,37 +49,98 @@ QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active) {
     emu::checkEmulationEngineName(engine_name);
     emu::EmulationOptions emulation;
     emulation.max_instructions = countOption(options, call, "max_instructions", 0);
-    auto engine = emu::makeEmulationEngine(engine_name, emu::loadGuest(programPath(program)), emulation);
+    auto engine = emu::makeEmulationEngine(engine_name, emu::loadGuest(programPath(call, program)), emulation);
     QVariantMap out = runToEnd(*engine, active);
     out["engine"] = QString::fromStdString(engine_name);
     out["program"] = program;
+    // The translator's headline figure: AArch64 instructions executed per x86 instruction.
+    const QVariantMap counters = out["counters"].toMap();
+    if (counters.contains("host_instructions") && counters.value("guest_instructions").toDouble() > 0)
+        out["expansion"] = counters.value("host_instructions").toDouble() / counters.value("guest_instructions").toDouble();
     return out;
 }
 
 QVariantMap runVm(const QVariantMap& options, ActiveEngine& active) {
     const QString call = "lab.vm";
-    checkKeys(options, call, {"mode", "max_instructions"});
+    checkKeys(options, call, {"mode", "max_instructions", "until_console"});
     vm::TrapVmmConfig config;
     const std::string mode = stringOption(options, call, "mode", "trap").toStdString();
     const auto parsed = vm::parseMode(mode);
     if (!parsed) throwInput("lab.vm: unknown mode '" + mode + "'");
     config.mode = *parsed;
     config.max_instructions = countOption(options, call, "max_instructions", config.max_instructions);
+    const QString until = stringOption(options, call, "until_console", "");
     vm::TrapVmm engine(config);
-    QVariantMap out = runToEnd(engine, active);
+    QVariantMap out;
+    if (until.isEmpty()) {
+        out = runToEnd(engine, active);
+    } else {
+        // Stop as soon as the guest has printed `until` (checked every kConsoleSlice guest
+        // instructions, so the run may go up to that many past it): the state is then "paused".
+        const std::string marker = until.toStdString();
+        out = runToEnd(engine, active, [&engine, &marker] {
+            return engine.snapshot().console.find(marker) != std::string::npos;
+        });
+        out["until_console_seen"] = out["console"].toString().contains(until);
+    }
     out["mode"] = QString::fromStdString(mode);
+    // Where modeled_cycles comes from: each parameter with its value and cited source.
+    QVariantList cost;
+    for (const auto& p : config.cost.parameters())
+        cost << QVariantMap{{"name", QString::fromStdString(p.name)},
+                            {"value", static_cast<double>(p.value)},
+                            {"source", QString::fromStdString(p.source)}};
+    out["cost_model"] = cost;
     return out;
+}
+
+QStringList vmModes() {
+    QStringList out;
+    for (const auto mode : vm::kMonitorModes) out << QString::fromStdString(vm::modeName(mode));
+    return out;
+}
+
+QString containerSkipReason(bool is_root, const ct::CgroupLayout& layout,
+                            const std::function<bool(const std::string&)>& writable) {
+    if (!is_root) return "containers need root here (rootless containers are not built yet)";
+    if (!layout.version) return "no cgroup file system is mounted here, so no container can be limited or accounted";
+    if (*layout.version == ct::CgroupVersion::V1) {
+        for (const auto& controller : ct::containerControllers())
+            if (!layout.v1.count(controller))
+                return QString::fromStdString("the cgroup v1 controller '" + controller + "' is not mounted here");
+        return {};
+    }
+    const std::string dir = layout.v2->mount_point + (layout.v2->own_path == "/" ? "" : layout.v2->own_path);
+    if (!writable(dir))
+        return QString::fromStdString("the cgroup v2 subtree " + dir +
+                                      " is not delegated to this user (systemd: Delegate=yes), so containers cannot "
+                                      "be given limits here");
+    return {};
+}
+
+QString containerSkipReason() {
+    return containerSkipReason(geteuid() == 0, ct::detectHostCgroupLayout(),
+                               [](const std::string& dir) { return access(dir.c_str(), W_OK) == 0; });
 }
 
 QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active) {
     const QString call = "lab.container";
-    checkKeys(options, call, {"command", "argv", "memory", "pids", "hostname"});
+    checkKeys(options, call, {"command", "argv", "program", "memory", "pids", "cpus", "hostname"});
     ct::ContainerConfig config;
-    if (options.contains("command") == options.contains("argv"))
-        throwInput("lab.container: give exactly one of command (a shell line) and argv (an array)");
+    if (options.contains("program")) {
+        // A built VirtLab program (the tour's x86-64 build), bound read-only at /<its name>.
+        const std::string source = programPath(call, stringOption(options, call, "program", ""));
+        const std::string target = "/" + std::filesystem::path(source).filename().string();
+        config.binds.push_back({source, target, true});
+        if (!options.contains("command") && !options.contains("argv")) config.argv = {target};
+    }
+    if (options.contains("command") && options.contains("argv"))
+        throwInput("lab.container: give only one of command (a shell line) and argv (an array)");
+    if (!options.contains("command") && !options.contains("argv") && !options.contains("program"))
+        throwInput("lab.container: give command (a shell line), argv (an array) or program (a built program)");
     if (options.contains("command")) {
         config.argv = {"/bin/sh", "-c", stringOption(options, call, "command", "").toStdString()};
-    } else {
+    } else if (options.contains("argv")) {
         const QVariant argv = options.value("argv");
         if (argv.typeId() != QMetaType::QVariantList || argv.toList().isEmpty())
             throwInput("lab.container: argv must be a non-empty array of strings");
@@ -172,11 +155,18 @@ QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active) {
     if (options.contains("pids"))
         config.pids_max = ct::parsePidsLimit(QString::number(countOption(options, call, "pids", 1)).toStdString(),
                                              "lab.container: pids");
+    if (options.contains("cpus")) {
+        // 0.5 or "0.5": half a core, as docker --cpus.
+        const QVariant c = options.value("cpus");
+        config.cpu_quota_us = ct::parseCpuQuota(
+            c.typeId() == QMetaType::QString ? c.toString().toStdString() : QString::number(c.toDouble(), 'g', 10).toStdString(),
+            "lab.container: cpus");
+    }
     config.hostname = stringOption(options, call, "hostname", "").toStdString();
     config.capture_output = true;
     ct::validateConfig(config);
     // Checked after the options, so a typo is reported even where containers cannot run.
-    if (geteuid() != 0) throw WorldSkipped{"containers need root here (rootless containers are not built yet)"};
+    if (const QString why = containerSkipReason(); !why.isEmpty()) throw WorldSkipped{why};
 
     ct::ContainerEngine engine(config);
     QVariantMap out = runToEnd(engine, active);

@@ -5,10 +5,14 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <QVariantMap>
 
+#include <functional>
 #include <mutex>
+#include <string>
 
+#include "containers/cgroup.h"
 #include "core/engine.h"
 
 namespace vl::lessons {
@@ -21,6 +25,7 @@ public:
     void enter(Engine* engine);
     void leave();
     void stopAll();  // from any thread: pauses the running engine and refuses new ones
+    bool stopped();  // stopAll() has been called
 
 private:
     std::mutex mutex_;
@@ -39,5 +44,19 @@ struct WorldSkipped {
 QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active);
 QVariantMap runVm(const QVariantMap& options, ActiveEngine& active);
 QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active);
+// A program run on the x86 -> AArch64 translator (or a NASM snippet assembled first), with
+// every translated block: x86 instructions beside the AArch64 each became (translation_run.cpp).
+QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active);
+
+// The monitor modes lab.vm accepts in this build ("trap", "bt", "hw", ...).
+QStringList vmModes();
+
+// Why containers cannot run here, or "" when they can: not root (rootless containers are not
+// built yet), no cgroup file system, a missing v1 controller, or a cgroup v2 subtree not
+// delegated to this user (`writable` says whether a cgroup directory may be written).
+QString containerSkipReason(bool is_root, const ct::CgroupLayout& layout,
+                            const std::function<bool(const std::string&)>& writable);
+// The same for this process on this machine.
+QString containerSkipReason();
 
 }  // namespace vl::lessons

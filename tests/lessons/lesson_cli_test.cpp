@@ -11,8 +11,10 @@
 
 namespace {
 
+// The course in `course`; progress in a hidden folder inside it (never the tester's own).
 vl::test::CliResult virtlabWithCourse(const std::string& course, std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/bin/env", "VIRTLAB_LESSONS=" + course, VIRTLAB_EXE};
+    std::vector<std::string> argv = {"/usr/bin/env", "VIRTLAB_LESSONS=" + course, "XDG_DATA_HOME=" + course + "/.xdg",
+                                     VIRTLAB_EXE};
     argv.insert(argv.end(), args.begin(), args.end());
     return vl::test::runProgram(argv, 60);
 }
@@ -87,6 +89,59 @@ TEST(LessonCli, AnswersFileIsGraded) {
     const auto r = virtlabWithCourse(course.path(), {"lesson", "run", "01-q", "--answers", bad, "--json"});
     EXPECT_EQ(r.exit_status, 1);
     EXPECT_NE(r.out.find("answered 41, expected 42"), std::string::npos) << r.out;
+}
+
+std::string withPrerequisite(const std::string& id, const std::string& prerequisite) {
+    std::string m = vl::test::manifestFor(id);
+    m.replace(m.find("\"steps\""), 0, "\"prerequisites\": [\"" + prerequisite + "\"],\n  ");
+    return m;
+}
+
+TEST(LessonCli, ProgressIsRecordedShownAndReset) {
+    vl::test::CourseFixture course;
+    course.addLesson("01-a", {{"lesson.json", vl::test::manifestFor("01-a")}, {"01.md", ""},
+                              {"scenario.js", "function main() { expect('ok', true); }\n"}});
+    course.addLesson("02-b", {{"lesson.json", withPrerequisite("02-b", "01-a")}, {"01.md", ""},
+                              {"scenario.js", "function main() { expect('ok', true); }\n"}});
+    auto status = [&](const std::string& id) {
+        const auto r = virtlabWithCourse(course.path(), {"lesson", "list", "--json"});
+        EXPECT_EQ(r.exit_status, 0) << r.err;
+        for (const auto& v : json(r.out)["lessons"].toArray())
+            if (v.toObject()["id"].toString().toStdString() == id) return v.toObject()["status"].toObject();
+        return QJsonObject();
+    };
+    EXPECT_TRUE(status("02-b")["locked"].toBool());
+    EXPECT_EQ(status("02-b")["missing_prerequisites"].toArray()[0].toString(), "01-a");
+
+    // A locked lesson still runs headlessly, and says what it is missing.
+    auto r = virtlabWithCourse(course.path(), {"lesson", "run", "02-b", "--json", "--no-progress"});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    EXPECT_EQ(json(r.out)["lessons"].toArray()[0].toObject()["missing_prerequisites"].toArray()[0].toString(), "01-a");
+    EXPECT_FALSE(status("02-b")["passed"].toBool());  // --no-progress recorded nothing
+
+    r = virtlabWithCourse(course.path(), {"lesson", "run", "01-a"});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    EXPECT_TRUE(status("01-a")["passed"].toBool());
+    EXPECT_FALSE(status("02-b")["locked"].toBool());
+
+    r = virtlabWithCourse(course.path(), {"lesson", "progress", "--json"});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    EXPECT_EQ(json(r.out)["passed"].toInt(), 1);
+    EXPECT_EQ(json(r.out)["file"].toString().toStdString(), course.path() + "/.xdg/virtlab/progress.json");
+
+    r = virtlabWithCourse(course.path(), {"lesson", "reset", "01-a"});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    EXPECT_FALSE(status("01-a")["passed"].toBool());
+    EXPECT_TRUE(status("02-b")["locked"].toBool());
+    EXPECT_EQ(virtlabWithCourse(course.path(), {"lesson", "reset", "09-none"}).exit_status, 2);
+}
+
+TEST(LessonCli, UnknownPrerequisiteExits2) {
+    vl::test::CourseFixture course;
+    course.addLesson("01-a", {{"lesson.json", withPrerequisite("01-a", "00-gone")}, {"01.md", ""}, {"scenario.js", ""}});
+    const auto r = virtlabWithCourse(course.path(), {"lesson", "run", "01-a"});
+    EXPECT_EQ(r.exit_status, 2);
+    EXPECT_NE(r.err.find("prerequisites[0]: no lesson '00-gone' in the course"), std::string::npos) << r.err;
 }
 
 TEST(ScenarioCli, EndlessScriptIsStoppedAtTheBudget) {

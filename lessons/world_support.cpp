@@ -1,0 +1,98 @@
+#include "lessons/world_support.h"
+
+#include <QVariantList>
+
+#include <chrono>
+
+#include "core/assets.h"
+#include "core/error.h"
+
+namespace vl::lessons {
+namespace {
+
+QString stateName(RunState state) {
+    switch (state) {
+    case RunState::Ready: return "ready";
+    case RunState::Paused: return "paused";
+    case RunState::Finished: return "finished";
+    case RunState::Failed: return "failed";
+    }
+    return "failed";
+}
+
+}  // namespace
+
+void checkKeys(const QVariantMap& options, const QString& call, const QStringList& valid) {
+    for (auto it = options.begin(); it != options.end(); ++it)
+        if (!valid.contains(it.key()))
+            throwInput(call.toStdString() + ": unknown option '" + it.key().toStdString() + "' (valid: " +
+                       valid.join(", ").toStdString() + ")");
+}
+
+QString stringOption(const QVariantMap& options, const QString& call, const QString& key, const QString& fallback) {
+    if (!options.contains(key)) return fallback;
+    const QVariant v = options.value(key);
+    if (v.typeId() != QMetaType::QString || v.toString().isEmpty())
+        throwInput(call.toStdString() + ": " + key.toStdString() + " must be a non-empty string");
+    return v.toString();
+}
+
+uint64_t countOption(const QVariantMap& options, const QString& call, const QString& key, uint64_t fallback) {
+    if (!options.contains(key)) return fallback;
+    bool ok = false;
+    const double d = options.value(key).toDouble(&ok);
+    if (!ok || d < 1 || d > 1e15 || d != static_cast<double>(static_cast<uint64_t>(d)))
+        throwInput(call.toStdString() + ": " + key.toStdString() + " must be a whole number >= 1");
+    return static_cast<uint64_t>(d);
+}
+
+std::string programPath(const QString& call, const QString& name) {
+    if (name.startsWith('/') || name.split('/').contains(".."))
+        throwInput(call.toStdString() + ": program '" + name.toStdString() +
+                   "' must be the name of a built VirtLab program such as tour/tour-i386");
+    try {
+        return builtAsset(name.toStdString());
+    } catch (const Error& e) {
+        throwInput(call.toStdString() + ": " + e.what());
+    }
+}
+
+QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<bool()>& stop_when) {
+    const auto t0 = std::chrono::steady_clock::now();
+    active.enter(&engine);
+    RunState state;
+    try {
+        if (!stop_when) {
+            state = engine.run();
+        } else {
+            do state = engine.run(kConsoleSlice);
+            while (state == RunState::Paused && !active.stopped() && !stop_when());
+        }
+    } catch (...) {
+        active.leave();
+        throw;
+    }
+    active.leave();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    QVariantMap out;
+    out["world"] = QString::fromStdString(engine.world());
+    out["state"] = stateName(state);
+    out["exit_code"] = engine.exitCode();
+    out["failure"] = QString::fromStdString(engine.failure());
+    out["seconds"] = seconds;
+    QVariantMap counters;
+    for (const auto& [name, value] : engine.counters()) counters[QString::fromStdString(name)] = static_cast<double>(value);
+    out["counters"] = counters;
+    const Snapshot snap = engine.snapshot();
+    out["console"] = QString::fromStdString(snap.console);
+    QVariantMap registers;
+    for (const auto& [name, value] : snap.registers) registers[QString::fromStdString(name)] = QString::fromStdString(value);
+    out["registers"] = registers;
+    QVariantList listing;
+    for (const auto& line : snap.listing) listing << QString::fromStdString(line);
+    out["listing"] = listing;
+    return out;
+}
+
+}  // namespace vl::lessons

@@ -1,0 +1,37 @@
+// What every lab.* world call shares (world_runs.cpp, translation_run.cpp): option checking
+// with messages that name the call, built programs by name (never a host path), and running an
+// engine to its end under the scenario's watchdog, described as a plain object.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <QVariantMap>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/engine.h"
+#include "lessons/world_runs.h"
+
+namespace vl::lessons {
+
+// Throws vl::Error(Input) "<call>: unknown option 'x' (valid: a, b)".
+void checkKeys(const QVariantMap& options, const QString& call, const QStringList& valid);
+QString stringOption(const QVariantMap& options, const QString& call, const QString& key, const QString& fallback);
+uint64_t countOption(const QVariantMap& options, const QString& call, const QString& key, uint64_t fallback);
+
+// The path of a built VirtLab program ("tour/tour-i386"). Absolute paths and ".." are refused
+// rather than resolved: scripts get no file-system access.
+std::string programPath(const QString& call, const QString& name);
+
+// How many guest instructions runToEnd lets an engine run between two looks at `stop_when`.
+inline constexpr uint64_t kConsoleSlice = 2000;
+
+// Runs the engine to its end (or until the watchdog stops it) and returns the fields every
+// world shares: world, state, exit_code, failure, seconds, counters, console, registers, listing.
+// With `stop_when`, the engine runs in slices of kConsoleSlice instructions and stops, paused,
+// as soon as stop_when() is true after a slice.
+QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<bool()>& stop_when = {});
+
+}  // namespace vl::lessons
