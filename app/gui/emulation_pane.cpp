@@ -24,6 +24,7 @@ EmulationPane::EmulationPane(QWidget* parent)
     engine_ = new QComboBox;
     engine_->setObjectName("engine");
     engine_->addItem(tr("x86 CPU (Unicorn) + Linux syscalls"), "unicorn");
+    engine_->addItem(tr("VirtLab's x86 -> AArch64 translator on the ARM64 CPU"), "dbt");
     engine_->addItem(tr("x86 bytes on the ARM64 CPU"), "arm-direct");
 
     auto* form = new QFormLayout;
@@ -43,7 +44,8 @@ EngineRunner::Factory EmulationPane::engineFactory() {
 QStringList EmulationPane::leadingCounters() const { return {"guest_instructions", "blocks", "syscalls"}; }
 
 QString EmulationPane::listingTitle() const {
-    return last_engine_ == "arm-direct" ? tr("what the ARM64 CPU decoded") : tr("the last block executed");
+    if (last_engine_ == "arm-direct") return tr("what the ARM64 CPU decoded");
+    return tr("the last block executed");
 }
 
 }  // namespace vl::gui

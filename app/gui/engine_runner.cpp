@@ -14,11 +14,18 @@ constexpr size_t kMaxEventsPerBatch = 2000;  // a pane shows the latest events, 
 EngineRunner::EngineRunner(QObject* parent) : QObject(parent) {
     drain_timer_.setInterval(kDrainIntervalMs);
     connect(&drain_timer_, &QTimer::timeout, this, &EngineRunner::drain);
-    // Started last, once every member the worker uses exists.
+    // Started last, once every member the threads use exist.
     worker_ = std::thread([this] { workerLoop(); });
+    collector_ = std::thread([this] { collectorLoop(); });
 }
 
 EngineRunner::~EngineRunner() {
+    {
+        std::lock_guard lock(collector_mutex_);
+        collector_quit_ = true;
+    }
+    collector_cv_.notify_one();
+    collector_.join();
     cancelled_ = true;
     pause();
     post([this] { engine_.reset(); });  // destroyed on the thread that built it
@@ -52,6 +59,33 @@ void EngineRunner::workerLoop() {
     }
 }
 
+void EngineRunner::collectorLoop() {
+    std::unique_lock lock(collector_mutex_);
+    while (!collector_quit_) {
+        collector_cv_.wait_for(lock, std::chrono::milliseconds(kDrainIntervalMs));
+        if (collector_quit_) return;
+        lock.unlock();
+        collect();
+        lock.lock();
+    }
+}
+
+void EngineRunner::collect() {
+    std::vector<Event> batch;
+    {
+        // Held only while the log hands its events over, so the engine can be neither reset
+        // nor destroyed meanwhile (it is destroyed on the worker, never here).
+        std::lock_guard lock(mutex_);
+        if (engine_) batch = engine_->events().drain();
+    }
+    if (batch.empty()) return;
+    std::lock_guard lock(ready_mutex_);
+    for (size_t i = batch.size() > kMaxEventsPerBatch ? batch.size() - kMaxEventsPerBatch : 0; i < batch.size(); ++i)
+        ready_.push_back(std::move(batch[i]));
+    if (ready_.size() > kMaxEventsPerBatch) ready_.erase(ready_.begin(), ready_.end() - kMaxEventsPerBatch);
+    // `batch`, with up to a whole log's worth of events, is freed here: on this thread.
+}
+
 void EngineRunner::run(Factory factory, uint64_t budget) {
     if (running_) return;
     running_ = true;
@@ -77,6 +111,7 @@ void EngineRunner::run(Factory factory, uint64_t budget) {
             outcome.failure = QString::fromStdString(engine->failure());
             outcome.counters = engine->counters();
             outcome.snapshot = engine->snapshot();
+            collect();  // the run's last events, ready before its outcome
         } catch (const std::exception& e) {
             outcome.state = RunState::Failed;
             outcome.failure = QString::fromStdString(e.what());
@@ -111,14 +146,14 @@ void EngineRunner::reset() {
 }
 
 void EngineRunner::drain() {
-    std::shared_ptr<Engine> engine;
+    // The GUI thread only takes what the collector thread prepared: at most a batch, already
+    // trimmed. Draining an engine's log here (tens of thousands of events a tick from a monitor
+    // handling a million traps a second) stalled the event loop for hundreds of milliseconds.
+    std::vector<Event> batch;
     {
-        std::lock_guard lock(mutex_);
-        engine = engine_;
+        std::lock_guard lock(ready_mutex_);
+        batch.swap(ready_);
     }
-    if (!engine) return;
-    auto batch = engine->events().drain();
-    if (batch.size() > kMaxEventsPerBatch) batch.erase(batch.begin(), batch.end() - kMaxEventsPerBatch);
     if (!batch.empty()) emit eventsReady(batch);
 }
 

@@ -1,7 +1,8 @@
 // The one adapter between a world's engine and its pane (after Ripes' ProcessorHandler). It
 // owns one worker thread for the engine's whole life -- engines are built, run, stepped and
 // destroyed on that thread only -- drains the engine's events in batches on a timer in the GUI
-// thread (never one signal per event), and reports each run's outcome. Views never touch an
+// thread (never one signal per event), and reports each run's outcome. A collector thread
+// takes the events out of the engine's log, so the GUI thread never waits on it. Views never touch an
 // engine directly.
 #pragma once
 
@@ -55,6 +56,8 @@ signals:
 private:
     void post(std::function<void()> job);
     void workerLoop();
+    void collectorLoop();
+    void collect();  // moves the engine's new events into ready_ (any thread but the GUI's)
     void drain();
     void onRunDone();
 
@@ -67,6 +70,12 @@ private:
     std::mutex mutex_;                 // guards engine_ (for pause and drain) and outcome_
     std::shared_ptr<Engine> engine_;   // built, run and destroyed on the worker only
     RunOutcome outcome_;
+    std::mutex ready_mutex_;
+    std::vector<Event> ready_;         // events collected for the next batch (bounded)
+    std::thread collector_;            // takes events out of the engine's log every 50 ms
+    std::mutex collector_mutex_;
+    std::condition_variable collector_cv_;
+    bool collector_quit_ = false;
     QTimer drain_timer_;
     bool running_ = false;
     bool paused_engine_ = false;

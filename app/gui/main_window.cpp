@@ -1,6 +1,7 @@
 #include "app/gui/main_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -11,11 +12,16 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
-#include <QStyle>
+#include <QTabWidget>
+#include <QTableWidget>
 
 #include "app/gui/containers_pane.h"
 #include "app/gui/emulation_pane.h"
+#include "app/gui/fuzz_dialog.h"
+#include "app/gui/lessons_panel.h"
+#include "app/gui/shortcuts_dialog.h"
 #include "app/gui/tour_view.h"
 #include "app/gui/trap_pane.h"
 
@@ -25,45 +31,69 @@ namespace {
 
 constexpr double kPresentationScale = 1.6;  // readable from the back of a lecture room
 
-struct Shortcut {
-    const char* keys;
-    const char* what;
-};
-// The debugger convention (Visual Studio, Qt Creator): F5 run/continue, Shift+F5 stop, F10 step.
-constexpr Shortcut kShortcuts[] = {
-    {"F5", "Run, or continue a paused run, in the active pane"},
-    {"F10", "Step one guest instruction in the active pane"},
-    {"Shift+F5", "Pause the active pane (stop a container)"},
-    {"Ctrl+Shift+R", "Reset the active pane"},
-    {"Ctrl+T", "Run the tour in every world"},
-    {"F11", "Presentation mode: large fonts, high contrast"},
-    {"Ctrl+Q", "Quit"},
-};
+QString layoutKey(MainWindow::PaneLayout layout) {
+    switch (layout) {
+    case MainWindow::PaneLayout::SideBySide: return "side-by-side";
+    case MainWindow::PaneLayout::Tabs: return "tabs";
+    case MainWindow::PaneLayout::Auto: break;
+    }
+    return "auto";
+}
+
+MainWindow::PaneLayout parseLayoutKey(const QString& key) {
+    if (key == "side-by-side") return MainWindow::PaneLayout::SideBySide;
+    if (key == "tabs") return MainWindow::PaneLayout::Tabs;
+    return MainWindow::PaneLayout::Auto;
+}
 
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), normal_font_(QApplication::font()) {
+MainWindow::MainWindow(const QString& course_dir, const QString& progress_path, QWidget* parent)
+    : QMainWindow(parent), normal_font_(QApplication::font()) {
+    desktopPalette();  // captured before this window ever sets a palette of its own
     setWindowTitle(tr("VirtLab - what is under the hood of virtual machines and containers"));
-    splitter_ = new QSplitter(Qt::Horizontal);
-    splitter_->setObjectName("worlds");
     emulation_ = new EmulationPane;
     trap_ = new TrapPane;
     containers_ = new ContainersPane;
+    splitter_ = new QSplitter(Qt::Horizontal);
+    splitter_->setObjectName("worlds");
     for (WorldPane* pane : panes()) splitter_->addWidget(pane);
     splitter_->setChildrenCollapsible(false);
-    setCentralWidget(splitter_);
+    tabs_ = new QTabWidget;
+    tabs_->setObjectName("worldTabs");
+    stack_ = new QStackedWidget;
+    stack_->addWidget(splitter_);
+    stack_->addWidget(tabs_);
+    stack_->installEventFilter(this);
+    // Side by side, the splitter's minimum is the sum of the panes' minimums; held to that, the
+    // window could never get narrow enough to switch to tabs. One pane's width is the floor.
+    stack_->setMinimumWidth(kMinPaneWidth);
+    setCentralWidget(stack_);
+    connect(tabs_, &QTabWidget::currentChanged, this, [this](int index) {
+        if (auto* pane = qobject_cast<WorldPane*>(tabs_->widget(index))) setActivePane(pane);
+    });
 
     tour_ = new TourView;
-    auto* tour_dock = new QDockWidget(tr("Tour: one program, every world"));
-    tour_dock->setObjectName("tourDock");
-    tour_dock->setWidget(tour_);
-    tour_dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
-                           QDockWidget::DockWidgetClosable);
-    addDockWidget(Qt::BottomDockWidgetArea, tour_dock);
-    resize(1500, 1000);
-    resizeDocks({tour_dock}, {330}, Qt::Vertical);
+    tour_dock_ = new QDockWidget(tr("Tour: one program, every world"));
+    tour_dock_->setObjectName("tourDock");
+    tour_dock_->setWidget(tour_);
+    addDockWidget(Qt::BottomDockWidgetArea, tour_dock_);
 
-    buildMenus(tour_dock);
+    lessons_ = new LessonsPanel(course_dir, progress_path);
+    lessons_dock_ = new QDockWidget(tr("Lessons"));
+    lessons_dock_->setObjectName("lessonsDock");
+    lessons_dock_->setWidget(lessons_);
+    addDockWidget(Qt::RightDockWidgetArea, lessons_dock_);
+    connect(lessons_, &LessonsPanel::hintsReady, this, &MainWindow::applyLessonHints);
+
+    for (QDockWidget* dock : {tour_dock_, lessons_dock_})
+        dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                          QDockWidget::DockWidgetClosable);
+    resize(1500, 1000);
+    resizeDocks({tour_dock_}, {330}, Qt::Vertical);
+    resizeDocks({lessons_dock_}, {380}, Qt::Horizontal);
+
+    buildMenus();
     setActivePane(emulation_);
     connect(qApp, &QApplication::focusChanged, this, [this](QWidget*, QWidget* now) {
         for (QWidget* w = now; w; w = w->parentWidget())
@@ -80,7 +110,18 @@ void MainWindow::setActivePane(WorldPane* pane) {
     statusBar()->showMessage(tr("Active pane: %1 (F5 run, F10 step, Shift+F5 pause)").arg(pane->title()));
 }
 
-void MainWindow::buildMenus(QDockWidget* tour_dock) {
+void MainWindow::bringForward(WorldPane* pane) {
+    setActivePane(pane);
+    if (tabbed_) return tabs_->setCurrentWidget(pane);
+    // Side by side: the pane in question gets half of the width, the others share the rest.
+    QList<int> sizes;
+    const int total = splitter_->width();
+    const int others = static_cast<int>(panes().size()) - 1;
+    for (WorldPane* p : panes()) sizes << (p == pane ? total / 2 : total / 2 / std::max(1, others));
+    splitter_->setSizes(sizes);
+}
+
+void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Save a screenshot of the &window..."), this, [this] { saveScreenshot(this, tr("window")); });
     file->addAction(tr("Save a screenshot of the active &pane..."), this,
@@ -90,22 +131,97 @@ void MainWindow::buildMenus(QDockWidget* tour_dock) {
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
-    run->addAction(tr("&Run / continue"), QKeySequence(Qt::Key_F5), this, [this] { active_->run(); });
-    run->addAction(tr("&Step"), QKeySequence(Qt::Key_F10), this, [this] { active_->step(); });
-    run->addAction(tr("&Pause"), QKeySequence(Qt::SHIFT | Qt::Key_F5), this, [this] { active_->pause(); });
-    run->addAction(tr("R&eset"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this, [this] { active_->reset(); });
+    run->addAction(tr("&Run / continue the active pane"), QKeySequence(Qt::Key_F5), this, [this] { active_->run(); });
+    run->addAction(tr("&Step one guest instruction"), QKeySequence(Qt::Key_F10), this, [this] { active_->step(); });
+    run->addAction(tr("&Pause the active pane"), QKeySequence(Qt::SHIFT | Qt::Key_F5), this, [this] { active_->pause(); });
+    run->addAction(tr("R&eset the active pane"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this,
+                   [this] { active_->reset(); });
     run->addSeparator();
-    run->addAction(tr("Run the &tour"), QKeySequence(Qt::CTRL | Qt::Key_T), tour_, &TourView::runTour);
+    run->addAction(tr("Run the &tour in every world"), QKeySequence(Qt::CTRL | Qt::Key_T), tour_, &TourView::runTour);
+    run->addAction(tr("Run the lesson step's s&cenario"), QKeySequence(Qt::CTRL | Qt::Key_R), lessons_,
+                   &LessonsPanel::runScenario);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(tour_dock->toggleViewAction());
-    presentation_action_ = view->addAction(tr("&Presentation mode"), QKeySequence(Qt::Key_F11), this,
-                                           [this](bool on) { setPresentationMode(on); });
+    view->addAction(tour_dock_->toggleViewAction());
+    view->addAction(lessons_dock_->toggleViewAction());
+    QMenu* layout = view->addMenu(tr("Pane &layout"));
+    auto* layout_group = new QActionGroup(this);
+    for (auto [mode, label] : {std::pair{PaneLayout::Auto, tr("&Automatic: tabs when the window is narrow")},
+                               std::pair{PaneLayout::SideBySide, tr("&Side by side")},
+                               std::pair{PaneLayout::Tabs, tr("&Tabs")}}) {
+        QAction* action = layout->addAction(label, this, [this, mode = mode] { setPaneLayout(mode); });
+        action->setCheckable(true);
+        action->setData(layoutKey(mode));
+        layout_group->addAction(action);
+        layout_actions_.push_back(action);
+    }
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    auto* theme_group = new QActionGroup(this);
+    for (auto [choice, label] : {std::pair{ThemeChoice::FollowDesktop, tr("Follow the &desktop")},
+                                 std::pair{ThemeChoice::Light, tr("&Light")}, std::pair{ThemeChoice::Dark, tr("Dar&k")}}) {
+        QAction* action = theme->addAction(label, this, [this, choice = choice] { setTheme(choice); });
+        action->setCheckable(true);
+        action->setData(themeKey(choice));
+        theme_group->addAction(action);
+        theme_actions_.push_back(action);
+    }
+    presentation_action_ = view->addAction(tr("&Presentation mode: large fonts, high contrast"), QKeySequence(Qt::Key_F11),
+                                           this, [this](bool on) { setPresentationMode(on); });
     presentation_action_->setCheckable(true);
 
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(tr("&Fuzz the translator against Unicorn's x86 CPU..."), this, &MainWindow::showFuzzDialog);
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::Key_F1), this, &MainWindow::showShortcuts);
     help->addAction(tr("&About VirtLab"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::setPaneLayout(PaneLayout layout) {
+    pane_layout_ = layout;
+    for (QAction* a : layout_actions_) a->setChecked(a->data().toString() == layoutKey(layout));
+    QSettings().setValue("window/paneLayout", layoutKey(layout));
+    arrangePanes();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == stack_ && event->type() == QEvent::Resize) arrangePanes();
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::arrangePanes() {
+    const int needed = kMinPaneWidth * static_cast<int>(panes().size());
+    const bool tabs = pane_layout_ == PaneLayout::Tabs || (pane_layout_ == PaneLayout::Auto && stack_->width() < needed);
+    if (tabs == tabbed_) return;
+    tabbed_ = tabs;
+    WorldPane* keep = active_;
+    if (tabs) {
+        splitter_state_ = splitter_->saveState();
+        for (WorldPane* pane : panes()) tabs_->addTab(pane, pane->title());
+        tabs_->setCurrentWidget(keep);
+        stack_->setCurrentWidget(tabs_);
+    } else {
+        for (WorldPane* pane : panes()) {
+            splitter_->addWidget(pane);  // takes it out of the tab widget
+            pane->show();                // the tabs had hidden every pane but the current one
+        }
+        splitter_->restoreState(splitter_state_);
+        stack_->setCurrentWidget(splitter_);
+    }
+    setActivePane(keep);
+}
+
+void MainWindow::setTheme(ThemeChoice theme) {
+    theme_ = theme;
+    for (QAction* a : theme_actions_) a->setChecked(a->data().toString() == themeKey(theme));
+    QSettings().setValue("window/theme", themeKey(theme));
+    applyPalette();
+}
+
+void MainWindow::applyPalette() {
+    const QPalette palette = themePalette(theme_, presentation_);
+    QApplication::setPalette(palette);
+    tour_->setDarkChart(isDark(palette));
 }
 
 void MainWindow::setPresentationMode(bool on) {
@@ -114,26 +230,54 @@ void MainWindow::setPresentationMode(bool on) {
     QFont font = normal_font_;
     if (on) font.setPointSizeF(normal_font_.pointSizeF() * kPresentationScale);
     QApplication::setFont(font);
-    // High contrast: black on white with a strong highlight, whatever the desktop theme.
-    QPalette palette = QApplication::style()->standardPalette();
-    if (on) {
-        palette.setColor(QPalette::Window, Qt::white);
-        palette.setColor(QPalette::Base, Qt::white);
-        palette.setColor(QPalette::WindowText, Qt::black);
-        palette.setColor(QPalette::Text, Qt::black);
-        palette.setColor(QPalette::ButtonText, Qt::black);
-        palette.setColor(QPalette::Highlight, QColor(0, 0, 160));
-        palette.setColor(QPalette::HighlightedText, Qt::white);
-    }
-    QApplication::setPalette(on ? palette : QPalette());
+    applyPalette();
+    if (on) bringForward(active_);  // one pane enlarged for the room to read
     statusBar()->showMessage(on ? tr("Presentation mode (F11 to leave)") : tr("Presentation mode off"));
 }
 
-void MainWindow::showShortcuts() {
-    QString rows;
-    for (const auto& s : kShortcuts)
-        rows += QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>").arg(s.keys, tr(s.what));
-    QMessageBox::information(this, tr("Keyboard shortcuts"), QStringLiteral("<table>%1</table>").arg(rows));
+ShortcutsDialog* MainWindow::showShortcuts() {
+    if (!shortcuts_) shortcuts_ = new ShortcutsDialog(menuBar(), this);
+    shortcuts_->show();
+    shortcuts_->raise();
+    return shortcuts_;
+}
+
+FuzzDialog* MainWindow::showFuzzDialog() {
+    if (!fuzz_) fuzz_ = new FuzzDialog(this);
+    fuzz_->show();
+    fuzz_->raise();
+    return fuzz_;
+}
+
+void MainWindow::applyLessonHints(const std::vector<lessons::Hint>& hints) {
+    auto paneNamed = [this](const QString& name) -> WorldPane* {
+        if (name == "emulation") return emulation_;
+        if (name == "vm" || name == "trap") return trap_;
+        if (name == "containers") return containers_;
+        return nullptr;
+    };
+    WorldPane* target = active_;
+    QStringList views, marks;
+    for (const auto& hint : hints) {
+        if (hint.kind == "show" && paneNamed(hint.target)) target = paneNamed(hint.target);
+        else if (hint.kind == "show") views << hint.target;
+        else if (hint.kind == "highlight") marks << hint.target;
+    }
+    bringForward(target);
+    auto arrange = [this, target, views, marks] {
+        for (const QString& v : views) target->showView(v);
+        QStringList missing;
+        for (const QString& m : marks)
+            if (!target->highlightRow(m)) missing << m;
+        if (!missing.isEmpty()) statusBar()->showMessage(tr("The lesson points at %1").arg(missing.join(", ")));
+    };
+    // A pane with nothing on it yet runs once, so the student has a live run to look at.
+    if (target->countersTable()->rowCount() == 0 && !target->isRunning()) {
+        connect(target, &WorldPane::runFinished, this, arrange, Qt::SingleShotConnection);
+        target->run();
+    } else {
+        arrange();
+    }
 }
 
 void MainWindow::showAbout() {
@@ -166,14 +310,17 @@ void MainWindow::restoreLayout() {
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     restoreState(settings.value("window/state").toByteArray());
-    splitter_->restoreState(settings.value("window/worlds").toByteArray());
+    splitter_state_ = settings.value("window/worlds").toByteArray();
+    splitter_->restoreState(splitter_state_);
+    setTheme(parseThemeKey(settings.value("window/theme").toString()));
+    setPaneLayout(parseLayoutKey(settings.value("window/paneLayout").toString()));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());
-    settings.setValue("window/worlds", splitter_->saveState());
+    settings.setValue("window/worlds", tabbed_ ? splitter_state_ : splitter_->saveState());
     QMainWindow::closeEvent(event);
 }
 

@@ -5,16 +5,21 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
 #include <cmath>
+
+#include "app/gui/cost_model_editor.h"
+#include "trapsim/monitor_mode.h"
 
 namespace vl::gui {
 
@@ -23,6 +28,11 @@ namespace {
 QString formatValue(const tour::Metric& metric, double value) {
     if (metric.json_key == "milliseconds") return QLocale::c().toString(value, 'f', 1);
     return QLocale::c().toString(static_cast<qulonglong>(value));
+}
+
+uint64_t count(const tour::WorldRun& run, const std::string& name) {
+    auto it = run.counters.find(name);
+    return it == run.counters.end() ? 0 : it->second;
 }
 
 }  // namespace
@@ -40,25 +50,74 @@ TourView::TourView(QWidget* parent) : QWidget(parent), worlds_(tour::worlds()) {
     for (const auto& m : tour::metrics()) rows << QString::fromStdString(m.label);
     table_->setHorizontalHeaderLabels(columns);
     table_->setVerticalHeaderLabels(rows);
-    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    // Column titles such as "Hardware-assisted" must stay whole: sized to their contents, with
+    // a scroll bar when the dock is narrow, rather than stretched and clipped.
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
 
+    chart_metric_ = new QComboBox;
+    chart_metric_->setObjectName("chartMetric");
+    for (const auto& m : tour::metrics()) chart_metric_->addItem(QString::fromStdString(m.label), QString::fromStdString(m.json_key));
+    chart_metric_->setCurrentIndex(chart_metric_->findData(QStringLiteral("modeled_cycles")));
     chart_ = new QChartView;
     chart_->setRenderHint(QPainter::Antialiasing);
-    chart_->setMinimumWidth(360);
+    chart_->setMinimumWidth(300);
 
-    auto* left = new QVBoxLayout;
-    left->addWidget(run_button_);
-    left->addWidget(status_);
-    left->addWidget(table_, 1);
+    cost_ = new CostModelEditor;
+    auto* cost_note = new QLabel(tr("<b>Cost model</b> (modeled cycles = guest work + entries x cost; "
+                                    "double-click a number to change it)"));
+    cost_note->setWordWrap(true);
+
+    auto* left = new QWidget;
+    auto* left_layout = new QVBoxLayout(left);
+    left_layout->setContentsMargins(0, 0, 0, 0);
+    left_layout->addWidget(run_button_);
+    left_layout->addWidget(status_);
+    left_layout->addWidget(table_, 1);
+    auto* middle = new QWidget;
+    auto* middle_layout = new QVBoxLayout(middle);
+    middle_layout->setContentsMargins(0, 0, 0, 0);
+    auto* metric_row = new QHBoxLayout;
+    metric_row->addWidget(new QLabel(tr("Chart")));
+    metric_row->addWidget(chart_metric_, 1);
+    middle_layout->addLayout(metric_row);
+    middle_layout->addWidget(chart_, 1);
+    auto* right = new QWidget;
+    auto* right_layout = new QVBoxLayout(right);
+    right_layout->setContentsMargins(0, 0, 0, 0);
+    right_layout->addWidget(cost_note);
+    right_layout->addWidget(cost_, 1);
+
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->setObjectName("tourSplit");
+    split->addWidget(left);
+    split->addWidget(middle);
+    split->addWidget(right);
+    split->setStretchFactor(0, 6);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 3);
+    split->setChildrenCollapsible(false);
     auto* layout = new QHBoxLayout(this);
-    layout->addLayout(left, 3);
-    layout->addWidget(chart_, 2);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(split);
 
     connect(run_button_, &QPushButton::clicked, this, &TourView::runTour);
+    connect(chart_metric_, &QComboBox::currentIndexChanged, this, &TourView::drawChart);
+    connect(cost_, &CostModelEditor::costModelChanged, this, [this](const vm::CostModel& model) {
+        applyCostModel(model);
+        fillTable();
+        drawChart();
+    });
+    connect(cost_, &CostModelEditor::rejected, status_, &QLabel::setText);
 }
 
 bool TourView::isRunning() const { return pending_ > 0; }
+
+int TourView::rowOf(const std::string& json_key) const {
+    for (size_t i = 0; i < tour::metrics().size(); ++i)
+        if (tour::metrics()[i].json_key == json_key) return static_cast<int>(i) + 1;  // row 0 is the result
+    return -1;
+}
 
 void TourView::runTour() {
     if (isRunning()) return;
@@ -91,25 +150,36 @@ void TourView::worldFinished(size_t index, const RunOutcome& outcome) {
     r.counters = outcome.counters;
     r.console = outcome.snapshot.console;
     r.seconds = outcome.seconds;
+    fillTable();  // each world's column fills in as it finishes
     if (--pending_ == 0) showResults();
 }
 
-void TourView::showResults() {
+void TourView::applyCostModel(const vm::CostModel& model) {
+    for (auto& r : results_) {
+        const auto mode = vm::parseMode(r.mode);
+        if (!mode || r.skipped() || !r.counters.count("modeled_cycles")) continue;
+        r.counters["modeled_cycles"] = model.modeledCycles(*mode, count(r, "guest_instructions"), count(r, "vmm_entries"),
+                                                           count(r, "bt.translated_instructions"));
+    }
+}
+
+void TourView::fillTable() {
     auto setCell = [&](int row, int col, const QString& text) {
         auto* item = new QTableWidgetItem(text);
         item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         table_->setItem(row, col, item);
     };
-    auto* times = new QBarSet(tr("wall time (ms)"));
-    QStringList categories;
-    bool all_passed = true;
     for (int col = 0; col < static_cast<int>(results_.size()); ++col) {
         const auto& r = results_[static_cast<size_t>(col)];
         if (r.skipped()) {
             setCell(0, col, tr("skipped: %1").arg(QString::fromStdString(r.skip_reason)));
             continue;
         }
-        all_passed = all_passed && r.passed();
+        if (r.state == RunState::Ready) {  // still running
+            setCell(0, col, tr("running..."));
+            for (int row = 1; row < table_->rowCount(); ++row) setCell(row, col, QString());
+            continue;
+        }
         setCell(0, col, r.state == RunState::Finished ? tr("exit %1").arg(r.exit_code)
                                                       : tr("failed: %1").arg(QString::fromStdString(r.failure)));
         for (int row = 0; row < static_cast<int>(tour::metrics().size()); ++row) {
@@ -117,32 +187,67 @@ void TourView::showResults() {
             const auto value = metric.value(r);
             setCell(row + 1, col, value ? formatValue(metric, *value) : QStringLiteral("-"));
         }
-        categories << QString::fromStdString(r.world);
-        *times << std::round(r.seconds * 10000) / 10;  // milliseconds, one decimal
     }
+}
 
+void TourView::drawChart() {
+    const std::string key = chart_metric_->currentData().toString().toStdString();
+    const int row = rowOf(key);
+    if (row < 0) return;
+    const tour::Metric& metric = tour::metrics()[static_cast<size_t>(row - 1)];
+    auto* values = new QBarSet(QString::fromStdString(metric.label));
+    QStringList categories;
+    double top = 0;
+    for (const auto& r : results_) {
+        if (r.skipped() || r.state == RunState::Ready) continue;
+        const auto value = metric.value(r);
+        categories << QString::fromStdString(r.mode);  // short: five full world names are elided
+        *values << value.value_or(0);
+        top = std::max(top, value.value_or(0));
+    }
+    if (categories.isEmpty()) {  // before the first run: nothing to scale an axis to
+        delete values;
+        return;
+    }
     auto* series = new QBarSeries;
-    series->append(times);
-    series->setLabelsVisible(true);
+    series->append(values);
+    // Values on the bars only for the short ones; seven-digit counts would overlap.
+    series->setLabelsVisible(top < 1e5 || key == "milliseconds");
     series->setLabelsFormat("@value");
     auto* chart = new QChart;
+    chart->setTheme(dark_chart_ ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     chart->addSeries(series);
-    chart->setTitle(tr("Wall time of the same workload (run at once, sharing the CPU)"));
+    chart->setTitle(key == "milliseconds" ? tr("Wall time (the worlds run at once, sharing the CPU)")
+                                          : QString::fromStdString(metric.label));
     auto* x = new QBarCategoryAxis;
     x->append(categories);
+    x->setLabelsAngle(-30);  // five world names side by side do not fit level
     auto* y = new QValueAxis;
-    y->setLabelFormat("%.0f");
-    y->setTitleText(tr("milliseconds"));
+    // Counts span six orders of magnitude between worlds; a compact axis keeps it readable.
+    y->setLabelFormat(top >= 1e6 ? "%.2g" : "%.0f");
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(x);
     series->attachAxis(y);
+    y->setMin(0);
     y->applyNiceNumbers();
     chart->legend()->hide();
     QChart* old = chart_->chart();
     chart_->setChart(chart);
     delete old;
+}
 
+void TourView::setDarkChart(bool dark) {
+    dark_chart_ = dark;
+    drawChart();
+}
+
+void TourView::showResults() {
+    applyCostModel(cost_->costModel());
+    fillTable();
+    drawChart();
+    bool all_passed = true;
+    for (const auto& r : results_) all_passed = all_passed && (r.skipped() || r.passed());
     run_button_->setEnabled(true);
     status_->setText(all_passed ? tr("Done: the same answers in every world; see what differed beneath.")
                                 : tr("Done, but a world failed: see its column."));

@@ -17,6 +17,7 @@ class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
+class QTabWidget;
 class QTableWidget;
 class QVBoxLayout;
 
@@ -43,6 +44,13 @@ public:
     bool isSteppable() const { return steppable_; }
     // The last run as JSON: outcome, counters, registers/state, console, and the latest events.
     QJsonObject traceJson() const;
+
+    // Lesson hints (lessons/lab_api.h): bring a view forward -- "console"/"listing" (the
+    // output), "counters", "registers"/"state", "events" -- and mark a counter or register row.
+    // Both return false when the pane has no such view or row.
+    bool showView(const QString& view);
+    bool highlightRow(const QString& name);
+    QTabWidget* viewTabs() const { return tabs_; }
 
 public slots:
     void run();    // at the chosen speed; continues a paused run
@@ -90,6 +98,7 @@ private:
     QTableWidget* counters_;
     QTableWidget* state_;
     QPlainTextEdit* events_;
+    QTabWidget* tabs_;
 };
 
 // Fills a two-column table with name/value rows.

@@ -1,0 +1,113 @@
+#include "app/gui/cost_model_editor.h"
+
+#include <QHeaderView>
+#include <QLocale>
+
+#include <array>
+
+namespace vl::gui {
+
+namespace {
+
+constexpr int kValueColumn = 1;
+
+// CostModel's parameters by name. CostModel lists its parameters (with sources) but has no
+// setter by name, so the editor keeps this table; a parameter added to CostModel later shows
+// up read-only until it is added here.
+struct Field {
+    const char* name;
+    uint64_t vm::CostModel::*member;
+};
+constexpr std::array kFields{
+    Field{"cycles_per_instruction", &vm::CostModel::cycles_per_instruction},
+    Field{"trap_round_trip_cycles", &vm::CostModel::trap_round_trip_cycles},
+    Field{"vm_exit_cycles", &vm::CostModel::vm_exit_cycles},
+    Field{"bt_callout_cycles", &vm::CostModel::bt_callout_cycles},
+    Field{"bt_translation_cycles_per_instruction", &vm::CostModel::bt_translation_cycles_per_instruction},
+};
+
+uint64_t vm::CostModel::*memberOf(const QString& name) {
+    for (const auto& f : kFields)
+        if (name == QLatin1String(f.name)) return f.member;
+    return nullptr;
+}
+
+}  // namespace
+
+CostModelEditor::CostModelEditor(QWidget* parent) : QTableWidget(parent) {
+    setObjectName("costModel");
+    setColumnCount(3);
+    setHorizontalHeaderLabels({tr("Cost parameter"), tr("Cycles"), tr("Source")});
+    verticalHeader()->setVisible(false);
+    horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    horizontalHeader()->setStretchLastSection(true);
+    setWordWrap(false);
+    setToolTip(tr("Double-click a number to change it; the modeled cycles are recomputed from the run's counts."));
+    fill();
+    connect(this, &QTableWidget::itemChanged, this, &CostModelEditor::edited);
+}
+
+void CostModelEditor::fill() {
+    filling_ = true;
+    const auto parameters = model_.parameters();
+    setRowCount(static_cast<int>(parameters.size()));
+    for (int r = 0; r < rowCount(); ++r) {
+        const auto& p = parameters[static_cast<size_t>(r)];
+        const QString name = QString::fromStdString(p.name), source = QString::fromStdString(p.source);
+        auto* label = new QTableWidgetItem(name);
+        label->setFlags(Qt::ItemIsEnabled);
+        label->setToolTip(source);
+        auto* value = new QTableWidgetItem(QString::number(p.value));
+        value->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        const bool editable = memberOf(name) != nullptr;
+        value->setFlags(editable ? Qt::ItemIsEnabled | Qt::ItemIsEditable | Qt::ItemIsSelectable : Qt::ItemIsEnabled);
+        value->setToolTip(editable ? source : tr("%1\n(not editable in this version of the app)").arg(source));
+        auto* from = new QTableWidgetItem(source);
+        from->setFlags(Qt::ItemIsEnabled);
+        from->setToolTip(source);
+        setItem(r, 0, label);
+        setItem(r, kValueColumn, value);
+        setItem(r, 2, from);
+    }
+    filling_ = false;
+}
+
+int CostModelEditor::rowOf(const QString& name) const {
+    for (int r = 0; r < rowCount(); ++r)
+        if (item(r, 0)->text() == name) return r;
+    return -1;
+}
+
+void CostModelEditor::showValue(const QString& name, uint64_t value) {
+    // Changes the cell's text in place: this runs inside the cell's own itemChanged signal,
+    // where replacing the item would delete it under the caller.
+    filling_ = true;
+    item(rowOf(name), kValueColumn)->setText(QString::number(value));
+    filling_ = false;
+}
+
+bool CostModelEditor::setParameter(const QString& name, uint64_t value) {
+    const auto member = memberOf(name);
+    if (!member) return false;
+    model_.*member = value;
+    showValue(name, value);
+    emit costModelChanged(model_);
+    return true;
+}
+
+void CostModelEditor::edited(QTableWidgetItem* changed) {
+    if (filling_ || changed->column() != kValueColumn) return;
+    const QString name = item(changed->row(), 0)->text();
+    bool ok = false;
+    const qulonglong value = QLocale::c().toULongLong(changed->text().trimmed().remove(','), &ok);
+    if (!ok) {
+        const QString message = tr("%1 must be a whole number of cycles, not '%2'").arg(name, changed->text());
+        showValue(name, model_.*memberOf(name));  // back to the value in force
+        emit rejected(message);
+        return;
+    }
+    setParameter(name, value);
+}
+
+}  // namespace vl::gui
