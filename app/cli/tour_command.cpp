@@ -37,7 +37,11 @@ QJsonObject toJson(const tour::WorldRun& run) {
     if (const auto mode = vm::parseMode(run.mode))
         for (const auto& row : vm::entriesByReason(*mode, run.counters)) exits[qs(row.reason)] = static_cast<qint64>(row.count);
     o["exits"] = exits;
-    o["hypercalls"] = QJsonObject{};
+    QJsonObject hypercalls;  // by Xen's name, in the paravirtual world
+    const std::string prefix = "hypercalls.";
+    for (const auto& [name, value] : run.counters)
+        if (name.rfind(prefix, 0) == 0 && value) hypercalls[qs(name.substr(prefix.size()))] = static_cast<qint64>(value);
+    o["hypercalls"] = hypercalls;
     o["vmm_entries"] = count(run, "vmm_entries");
     o["syscalls"] = count(run, "syscalls");
     o["modeled_cycles"] = count(run, "modeled_cycles");

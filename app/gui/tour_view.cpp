@@ -61,7 +61,7 @@ TourView::TourView(QWidget* parent) : QWidget(parent), worlds_(tour::worlds()) {
     chart_metric_->setCurrentIndex(chart_metric_->findData(QStringLiteral("modeled_cycles")));
     chart_ = new QChartView;
     chart_->setRenderHint(QPainter::Antialiasing);
-    chart_->setMinimumWidth(300);
+    chart_->setMinimumWidth(260);
 
     cost_ = new CostModelEditor;
     auto* cost_note = new QLabel(tr("<b>Cost model</b> (modeled cycles = guest work + entries x cost; "
@@ -96,6 +96,9 @@ TourView::TourView(QWidget* parent) : QWidget(parent), worlds_(tour::worlds()) {
     split->setStretchFactor(0, 6);
     split->setStretchFactor(1, 3);
     split->setStretchFactor(2, 3);
+    // The table needs room for seven columns (labels and six worlds) before the chart and the
+    // cost model get theirs; the splitter scales these proportions to the dock's width.
+    split->setSizes({720, 330, 330});
     split->setChildrenCollapsible(false);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -221,7 +224,7 @@ void TourView::drawChart() {
                                           : QString::fromStdString(metric.label));
     auto* x = new QBarCategoryAxis;
     x->append(categories);
-    x->setLabelsAngle(-30);  // five world names side by side do not fit level
+    x->setLabelsAngle(-90);  // six mode names side by side fit neither level nor slanted
     auto* y = new QValueAxis;
     // Counts span six orders of magnitude between worlds; a compact axis keeps it readable.
     y->setLabelFormat(top >= 1e6 ? "%.2g" : "%.0f");

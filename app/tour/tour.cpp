@@ -37,6 +37,9 @@ std::vector<World> worlds() {
     all.push_back({"Trap & emulate", "trap", monitor(vm::MonitorMode::Trap), ""});
     all.push_back({"Binary translation", "bt", monitor(vm::MonitorMode::BinaryTranslation), ""});
     all.push_back({"Hardware-assisted", "hw", monitor(vm::MonitorMode::HardwareAssisted), ""});
+    // The paravirtual world boots the kernel's pv build (the same source assembled with
+    // -DPARAVIRT), which asks the hypervisor instead of trapping.
+    all.push_back({"Paravirtual", "pv", monitor(vm::MonitorMode::Paravirtual), ""});
     World container{"Container", "container",
                     [] {
                         ct::ContainerConfig config;
@@ -80,6 +83,7 @@ const std::vector<Metric>& metrics() {
         {"system calls served", "syscalls", [](const WorldRun& r) { return counter(r, "syscalls"); }},
         {"traps (callouts in bt)", "traps", [](const WorldRun& r) { return counter(r, "traps"); }},
         {"VM exits", "exits", [](const WorldRun& r) { return counter(r, "exits"); }},
+        {"hypercalls", "hypercalls", [](const WorldRun& r) { return counter(r, "hypercalls"); }},
         {"interrupts injected", "interrupts_injected", [](const WorldRun& r) { return counter(r, "interrupts_injected"); }},
         {"VMM entries", "vmm_entries", [](const WorldRun& r) { return counter(r, "vmm_entries"); }},
         {"modeled cycles", "modeled_cycles", [](const WorldRun& r) { return counter(r, "modeled_cycles"); }},

@@ -69,18 +69,23 @@ TEST(Cli, TourJsonHasOneRunPerWorldAndTheSameAnswersInEach) {
     ASSERT_TRUE(doc.isObject());
     EXPECT_TRUE(doc["passed"].toBool());
     const QJsonArray runs = doc["runs"].toArray();
-    ASSERT_EQ(runs.size(), 5);
+    ASSERT_EQ(runs.size(), 6);
     QStringList modes;
     for (const auto& run : runs) modes << run.toObject()["mode"].toString();
-    EXPECT_EQ(modes, (QStringList{"emulate", "trap", "bt", "hw", "container"}));
+    EXPECT_EQ(modes, (QStringList{"emulate", "trap", "bt", "hw", "pv", "container"}));
 
-    const QJsonObject emulated = runs[0].toObject(), trapped = runs[1].toObject(), contained = runs[4].toObject();
-    const QJsonObject hardware = runs[3].toObject();
+    const QJsonObject emulated = runs[0].toObject(), trapped = runs[1].toObject(), contained = runs[5].toObject();
+    const QJsonObject hardware = runs[3].toObject(), paravirtual = runs[4].toObject();
     EXPECT_GT(hardware["exits"].toObject()["HLT (12)"].toInteger(), 0) << "HLT exits in the hardware-assisted world";
     EXPECT_TRUE(emulated["console"].toString().contains("primes below 20000: 2262"));
     EXPECT_GT(emulated["guest_instructions"].toInteger(), 100000);
     EXPECT_GT(trapped["vmm_entries"].toInteger(), 1000);
     EXPECT_GT(trapped["exits"].toObject()["cli"].toInteger(), 0);
+    // The paravirtual kernel asks instead of trapping: far fewer entries into the hypervisor.
+    EXPECT_GT(paravirtual["vmm_entries"].toInteger(), 0);
+    EXPECT_LT(paravirtual["vmm_entries"].toInteger() * 10, trapped["vmm_entries"].toInteger());
+    EXPECT_GT(paravirtual["hypercalls"].toObject()["console_io"].toInteger(), 0);
+    EXPECT_TRUE(trapped["hypercalls"].toObject().isEmpty());
     if (geteuid() == 0) {
         // The same program, built for x86-64, computes the same answers on the host kernel.
         EXPECT_EQ(contained["console"].toString(), emulated["console"].toString());
