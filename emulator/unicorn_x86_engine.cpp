@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "emulator/cpuid_model.h"
 #include "emulator/linux_process_layout.h"
 #include "emulator/linux_stack.h"
 
@@ -64,6 +65,10 @@ void UnicornX86Engine::reset() {
     // nothing can reach buys that precision without a callback (measured: no slowdown).
     uc_hook_add(uc.get(), &sync_hook, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&UnicornX86Engine::onNoAccess),
                 nullptr, kUntil, kUntil);
+    // cpuid answers VirtLab's documented CPU model (cpuid_model.h), as the translator does.
+    uc_hook cpuid_hook;
+    uc_hook_add(uc.get(), &cpuid_hook, UC_HOOK_INSN, reinterpret_cast<void*>(&UnicornX86Engine::onCpuid), nullptr, 1, 0,
+                UC_X86_INS_CPUID);
 
     uc_ = std::move(uc);
     syscalls_ = std::make_unique<LinuxSyscalls>(static_cast<SyscallHost&>(*this), events(), image_.endOfImage());
@@ -348,6 +353,18 @@ bool UnicornX86Engine::installTlsSegment(uint32_t entry, uint32_t base, uint32_t
     // A present, DPL 3, writable, accessed, 32-bit data segment.
     writeDescriptor(uc_.get(), entry, base, limit, 0x80 | 0x60 | 0x10 | 0x02 | 0x01, (limit_in_pages ? 0x8 : 0) | 0x4);
     return true;
+}
+
+int UnicornX86Engine::onCpuid(uc_engine* uc, void*) {
+    uint32_t leaf = 0, subleaf = 0;
+    uc_reg_read(uc, UC_X86_REG_EAX, &leaf);
+    uc_reg_read(uc, UC_X86_REG_ECX, &subleaf);
+    const CpuidAnswer a = virtlabCpuid(leaf, subleaf);
+    uc_reg_write(uc, UC_X86_REG_EAX, &a.eax);
+    uc_reg_write(uc, UC_X86_REG_EBX, &a.ebx);
+    uc_reg_write(uc, UC_X86_REG_ECX, &a.ecx);
+    uc_reg_write(uc, UC_X86_REG_EDX, &a.edx);
+    return 1;  // the hook is the instruction: Unicorn skips its own cpuid
 }
 
 // ---- state ----

@@ -78,6 +78,7 @@ private:
 
     static void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* self);
     static void onInterrupt(uc_engine* uc, uint32_t vector, void* self);
+    static int onCpuid(uc_engine* uc, void* self);
     static void onNoAccess(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
     static bool onBadMemory(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
 

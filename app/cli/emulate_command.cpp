@@ -50,7 +50,7 @@ QJsonObject syscallsJson(const Counters& counters) {
 // The translator's own numbers, beside the counters both x86 engines share.
 void addDbtJson(QJsonObject& out, const emu::DbtEngine& engine) {
     const Counters c = engine.counters();
-    for (const char* key : {"blocks_translated", "cache_hits", "chained_jumps", "helper_exits", "host_instructions"})
+    for (const char* key : {"blocks_translated", "cache_hits", "chained_jumps", "helper_exits", "invalidations", "host_instructions"})
         out.insert(key, static_cast<qint64>(c.at(key)));
     out.insert("expansion", engine.expansion());
 }
@@ -62,6 +62,8 @@ void printDbtText(const emu::DbtEngine& engine) {
     std::printf("cache hits          %llu\n", static_cast<unsigned long long>(c.at("cache_hits")));
     std::printf("chained jumps       %llu\n", static_cast<unsigned long long>(c.at("chained_jumps")));
     std::printf("helper exits        %llu\n", static_cast<unsigned long long>(c.at("helper_exits")));
+    std::printf("invalidations       %llu (translations retired by writes to their code)\n",
+                static_cast<unsigned long long>(c.at("invalidations")));
     std::printf("host instructions   %llu (AArch64)\n", static_cast<unsigned long long>(c.at("host_instructions")));
     std::printf("expansion           %.2f AArch64 instructions per x86 instruction\n", engine.expansion());
 }

@@ -157,6 +157,17 @@ void A64Emitter::lslv(Width w, A64Reg d, A64Reg n, A64Reg m) { put(twoSource(w, 
 void A64Emitter::lsrv(Width w, A64Reg d, A64Reg n, A64Reg m) { put(twoSource(w, 0x09, d, n, m)); }
 void A64Emitter::asrv(Width w, A64Reg d, A64Reg n, A64Reg m) { put(twoSource(w, 0x0A, d, n, m)); }
 void A64Emitter::udiv(Width w, A64Reg d, A64Reg n, A64Reg m) { put(twoSource(w, 0x02, d, n, m)); }
+void A64Emitter::sdiv(Width w, A64Reg d, A64Reg n, A64Reg m) { put(twoSource(w, 0x03, d, n, m)); }
+void A64Emitter::rorv(Width w, A64Reg d, A64Reg n, A64Reg m) { put(twoSource(w, 0x0B, d, n, m)); }
+// EXTR (C6.2.90) with both sources the same register is ROR (immediate).
+void A64Emitter::rorImm(Width w, A64Reg d, A64Reg n, uint8_t a) {
+    put(0x13800000u | sf(w) | (static_cast<uint32_t>(w) << 22) | rm(n) | (uint32_t(a) << 10) | rn(n) | rd(d));
+}
+
+// ---- data processing, one source (C4.1.6) ----
+
+void A64Emitter::clz(Width w, A64Reg d, A64Reg n) { put(0x5AC01000u | sf(w) | rn(n) | rd(d)); }
+void A64Emitter::rbit(Width w, A64Reg d, A64Reg n) { put(0x5AC00000u | sf(w) | rn(n) | rd(d)); }
 
 static uint32_t threeSource(Width w, uint32_t op31, bool o0, A64Reg d, A64Reg n, A64Reg m, A64Reg a) {
     return 0x1B000000u | sf(w) | (op31 << 21) | rm(m) | (uint32_t(o0) << 15) | ra(a) | rn(n) | rd(d);

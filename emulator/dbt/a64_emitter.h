@@ -84,6 +84,11 @@ public:
     void lsrv(Width w, A64Reg rd, A64Reg rn, A64Reg rm);
     void asrv(Width w, A64Reg rd, A64Reg rn, A64Reg rm);
     void udiv(Width w, A64Reg rd, A64Reg rn, A64Reg rm);
+    void sdiv(Width w, A64Reg rd, A64Reg rn, A64Reg rm);
+    void rorv(Width w, A64Reg rd, A64Reg rn, A64Reg rm);
+    void rorImm(Width w, A64Reg rd, A64Reg rn, uint8_t amount);  // extr rd, rn, rn, #amount
+    void clz(Width w, A64Reg rd, A64Reg rn);
+    void rbit(Width w, A64Reg rd, A64Reg rn);
     void madd(Width w, A64Reg rd, A64Reg rn, A64Reg rm, A64Reg ra);
     void msub(Width w, A64Reg rd, A64Reg rn, A64Reg rm, A64Reg ra);
     void umull(A64Reg xd, A64Reg wn, A64Reg wm);  // umaddl xd, wn, wm, xzr

@@ -1,5 +1,7 @@
 #include "emulator/dbt/code_cache.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace vl::emu::dbt {
@@ -45,18 +47,34 @@ uint64_t CodeCache::reserve(size_t words) {
 
 const TranslatedBlock& CodeCache::insert(TranslatedBlock block) {
     if (block.host_start != cursor_) throw std::logic_error("dbt: block translated for another cache position");
-    check(uc_mem_write(uc_, block.host_start, block.code.data(), block.code.size() * 4), "write translated code");
     cursor_ += block.code.size() * 4;
     auto owned = std::make_unique<TranslatedBlock>(std::move(block));
     const TranslatedBlock& b = *owned;
-    writeLookupEntry(b.guest_start % kLookupEntries, b.guest_start, b.host_start);
     by_host_[b.host_start] = &b;
     by_guest_[b.guest_start] = std::move(owned);
+    // The block's own branches to blocks already here are chained in the words before they go
+    // into the CPU's memory: code that never ran has no Unicorn translation to drop, which
+    // saves a uc_ctl_remove_cache per site (glibc's start-up chains thousands). b.code keeps
+    // the unchained words, which invalidate() restores.
+    std::vector<uint32_t> image = b.code;
     for (const ChainSite& c : b.chain_sites) {
         const uint64_t site = b.host_start + uint64_t(c.word_index) * 4;
-        if (const TranslatedBlock* target = find(c.guest_target)) chain(site, target->host_start);
-        else pending_.emplace(c.guest_target, site);
+        const TranslatedBlock* target = find(c.guest_target);
+        if (!target) {
+            pending_.emplace(c.guest_target, site);
+            continue;
+        }
+        image[c.word_index] = A64Emitter::encodeB(site, target->host_start);
+        if (c.shortcut_word >= 0) {
+            const uint64_t from = b.host_start + uint64_t(c.shortcut_word) * 4;
+            if (const auto shortcut = A64Emitter::retarget(b.code[static_cast<size_t>(c.shortcut_word)], from, target->host_start))
+                image[static_cast<size_t>(c.shortcut_word)] = *shortcut;
+        }
+        ++chains_;
+        incoming_.emplace(target->host_start, site);
     }
+    check(uc_mem_write(uc_, b.host_start, image.data(), image.size() * 4), "write translated code");
+    writeLookupEntry(b.guest_start % kLookupEntries, b.guest_start, b.host_start);
     const auto [first, last] = pending_.equal_range(b.guest_start);
     std::vector<uint64_t> waiting;
     for (auto it = first; it != last; ++it) waiting.push_back(it->second);
@@ -69,6 +87,7 @@ void CodeCache::chain(uint64_t site, uint64_t target) {
     const uint32_t word = A64Emitter::encodeB(site, target);
     check(uc_mem_write(uc_, site, &word, 4), "patch a chained branch");
     ++chains_;
+    incoming_.emplace(target, site);
     // Unicorn keeps its own translation of the branch: drop it so the patch takes effect.
     uc_ctl_remove_cache(uc_, site, site + 4);
     const TranslatedBlock* b = blockAtHost(site);
@@ -83,7 +102,43 @@ void CodeCache::chain(uint64_t site, uint64_t target) {
     }
 }
 
+size_t CodeCache::invalidate(uint32_t begin, uint32_t end) {
+    std::vector<uint32_t> doomed;
+    for (const auto& [guest, block] : by_guest_)
+        if (block->guest_start < end && std::max(block->guest_end, block->guest_start + 1) > begin) doomed.push_back(guest);
+    for (uint32_t guest : doomed) {
+        auto node = by_guest_.extract(guest);
+        std::unique_ptr<TranslatedBlock>& b = node.mapped();
+        const uint32_t index = b->guest_start % kLookupEntries;
+        writeLookupEntry(index, ~uint64_t(0), 0);
+        // Every branch chained into it goes back to its original word: the exit stub.
+        const auto [first, last] = incoming_.equal_range(b->host_start);
+        for (auto it = first; it != last; ++it) {
+            const uint64_t site = it->second;
+            const TranslatedBlock* owner = blockAtHost(site);
+            if (!owner) continue;
+            const auto word_index = static_cast<size_t>((site - owner->host_start) / 4);
+            std::vector<uint64_t> words{site};
+            for (const ChainSite& c : owner->chain_sites)
+                if (c.word_index == word_index && c.shortcut_word >= 0) words.push_back(owner->host_start + uint64_t(c.shortcut_word) * 4);
+            for (uint64_t w : words) {
+                const uint32_t original = owner->code[static_cast<size_t>((w - owner->host_start) / 4)];
+                check(uc_mem_write(uc_, w, &original, 4), "unchain a branch");
+                uc_ctl_remove_cache(uc_, w, w + 4);
+            }
+            // Arriving there again goes through the dispatcher, which chains to the new code.
+            pending_.emplace(b->guest_start, site);
+        }
+        incoming_.erase(b->host_start);
+        retired_.push_back(std::move(b));
+        ++invalidations_;
+    }
+    return doomed.size();
+}
+
 void CodeCache::flush() {
+    incoming_.clear();
+    retired_.clear();
     pending_.clear();
     by_guest_.clear();
     by_host_.clear();

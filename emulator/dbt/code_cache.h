@@ -35,9 +35,16 @@ public:
     // Re-points the branch at host address `site` to `target` (a block's host_start).
     void chain(uint64_t site, uint64_t target);
     void flush();
+    // Self-modifying code: retires every block whose guest bytes overlap [begin, end). A retired
+    // block leaves the guest-address index and the lookup table, and every branch chained into
+    // it is restored to its exit stub, so the next arrival translates the new bytes. Its code
+    // stays in place (a block that wrote into itself finishes running) until the next flush.
+    // Returns how many blocks were retired.
+    size_t invalidate(uint32_t begin, uint32_t end);
 
     size_t blockCount() const { return by_guest_.size(); }
     uint64_t chains() const { return chains_; }
+    uint64_t invalidations() const { return invalidations_; }
     uint64_t flushes() const { return flushes_; }
     uint64_t bytesUsed() const { return cursor_ - kCodeCacheAddress; }
     // Every block, in guest address order (for listings).
@@ -50,6 +57,10 @@ private:
     uint64_t cursor_ = kCodeCacheAddress;
     uint64_t flushes_ = 0;
     uint64_t chains_ = 0;
+    uint64_t invalidations_ = 0;
+    // Chained branches by the block (host_start) they lead into: what invalidate() restores.
+    std::unordered_multimap<uint64_t, uint64_t> incoming_;
+    std::vector<std::unique_ptr<TranslatedBlock>> retired_;
     // Direct-branch sites whose target has no translation yet: target guest address -> site.
     std::unordered_multimap<uint32_t, uint64_t> pending_;
     std::unordered_map<uint32_t, std::unique_ptr<TranslatedBlock>> by_guest_;

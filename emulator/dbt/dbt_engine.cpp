@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "emulator/linux_process_layout.h"
 #include "emulator/linux_stack.h"
+#include "emulator/dbt/runtime_helpers.h"
 
 namespace vl::emu {
 
@@ -42,8 +43,11 @@ void DbtEngine::reset() {
     const InitialStack stack = buildInitialStack(image_, argv, options_.envp, kStackTop);
     uc_mem_write(uc.get(), kGuestBase + stack.pointer, stack.bytes.data(), stack.bytes.size());
 
-    uc_hook intr_hook, mem_hook;
+    uc_hook intr_hook, mem_hook, smc_hook;
     uc_hook_add(uc.get(), &intr_hook, UC_HOOK_INTR, reinterpret_cast<void*>(&DbtEngine::onInterrupt), this, 1, 0);
+    // The write-protect hook is added first, so it sees a write to translated code before the
+    // catch-all hook below would report it as a fault.
+    uc_hook_add(uc.get(), &smc_hook, UC_HOOK_MEM_WRITE_PROT, reinterpret_cast<void*>(&DbtEngine::onWriteProtected), this, 1, 0);
     uc_hook_add(uc.get(), &mem_hook, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&DbtEngine::onBadMemory), this, 1, 0);
     uc_ = std::move(uc);
     cache_ = std::make_unique<CodeCache>(uc_.get());
@@ -57,7 +61,13 @@ void DbtEngine::reset() {
     setReg(xReg(kAfSource), flags.af_source);
     setReg(xReg(kMemBase), kGuestBase);
     setReg(xReg(kLookupBase), kLookupAddress);
+    setReg(xReg(kDirection), 1);  // DF = 0
+    setReg(xReg(kSegmentBases), 0);
     eip_ = image_.entry;
+    tls_bases_.clear();
+    fs_selector_ = gs_selector_ = 0;
+    protected_pages_.clear();
+    invalidations_ = 0;
 
     syscalls_ = std::make_unique<LinuxSyscalls>(static_cast<SyscallHost&>(*this), events(), image_.endOfImage());
     guest_instructions_ = 0;
@@ -94,7 +104,9 @@ const TranslatedBlock& DbtEngine::translateAndInsert(uint32_t guest) {
                            std::to_string(block.body_words) + " arm64)";
         events().append("translation", std::move(text));
     }
-    return cache_->insert(std::move(block));
+    const TranslatedBlock& inserted = cache_->insert(std::move(block));
+    protectCode(inserted);
+    return inserted;
 }
 
 const TranslatedBlock& DbtEngine::blockFor(uint32_t guest) {
@@ -171,6 +183,7 @@ RunState DbtEngine::run(uint64_t budget) {
         setReg(xReg(kBudget), slice);
         exited_in_hook_ = false;
         memory_fault_.reset();
+        hook_fault_.reset();
         const uc_err err = uc_emu_start(uc_.get(), block->host_start, kExitAddress, 0, 0);
         helper_exits_.fetch_add(1, std::memory_order_relaxed);
         const auto left = static_cast<int64_t>(reg(xReg(kBudget)));
@@ -179,7 +192,16 @@ RunState DbtEngine::run(uint64_t budget) {
         chained_jumps_.store(cache_->chains(), std::memory_order_relaxed);
         cache_flushes_.store(cache_->flushes(), std::memory_order_relaxed);
         blocks_executed_.store(reg(xReg(kBlockCount)), std::memory_order_relaxed);
+        invalidations_.store(cache_->invalidations(), std::memory_order_relaxed);
 
+        if (hook_fault_) {
+            // A helper stopped the run at its instruction, which did not complete.
+            guest_instructions_ += ran - std::min(ran, hook_fault_not_run_);
+            eip_ = hook_fault_eip_;
+            fail(*hook_fault_);
+            result = RunState::Failed;
+            break;
+        }
         if (exited_in_hook_) {
             guest_instructions_ += ran;
             eip_ = exit_eip_;
@@ -191,7 +213,8 @@ RunState DbtEngine::run(uint64_t budget) {
             const uint32_t at = guestAtHost(reg(UC_ARM64_REG_PC), &not_run);
             guest_instructions_ += ran - std::min(ran, not_run);
             eip_ = at;
-            fail(memory_fault_ ? *memory_fault_ + " (eip " + describeAt(at) + ")" : ucErrorName(err) + " at " + describeAt(at));
+            // Worded as UnicornX86Engine words it, so --compare sees the same failure.
+            fail(memory_fault_ ? *memory_fault_ + ", eip " + describeAt(at) + ")" : ucErrorName(err) + " at " + describeAt(at));
             result = RunState::Failed;
             break;
         }
@@ -268,8 +291,16 @@ void DbtEngine::onInterrupt(uc_engine* uc, uint32_t intno, void* self) {
     auto& e = *static_cast<DbtEngine*>(self);
     e.helper_exits_.fetch_add(1, std::memory_order_relaxed);
     if (intno != kExcpSwi) {
-        e.memory_fault_ = "unexpected ARM64 exception " + std::to_string(intno) + " in translated code";
+        e.memory_fault_ = "unexpected ARM64 exception in translated code (number " + std::to_string(intno);
         uc_emu_stop(uc);
+        return;
+    }
+    // Which helper: the svc's immediate (bits 5..20 of the instruction word before pc).
+    uint32_t word = 0;
+    uc_mem_read(uc, e.reg(UC_ARM64_REG_PC) - 4, &word, 4);
+    const auto immediate = static_cast<uint16_t>(word >> 5);
+    if (immediate != static_cast<uint16_t>(HelperKind::Syscall)) {
+        e.serveHelper(immediate);
         return;
     }
     SyscallRequest request;
@@ -292,10 +323,98 @@ void DbtEngine::onInterrupt(uc_engine* uc, uint32_t intno, void* self) {
     e.setReg(xReg(0), outcome.result);
 }
 
+void DbtEngine::serveHelper(uint16_t immediate) {
+    const auto kind = static_cast<HelperKind>(immediate & 0xFF);
+    const auto size = static_cast<uint8_t>(immediate >> 8);
+    const uint64_t pc = reg(UC_ARM64_REG_PC) - 4;
+    auto stop = [&](const std::string& why_prefix) {
+        uint64_t not_run = 0;
+        hook_fault_eip_ = guestAtHost(pc, &not_run);
+        hook_fault_not_run_ = not_run;
+        hook_fault_ = why_prefix + describeAt(hook_fault_eip_);
+        uc_emu_stop(uc_.get());
+    };
+    if (kind == HelperKind::LoadSegment || kind == HelperKind::ReadSegment) {
+        const bool is_gs = reg(xReg(21)) == 5;
+        uint16_t& selector = is_gs ? gs_selector_ : fs_selector_;
+        if (kind == HelperKind::ReadSegment) {
+            setReg(xReg(20), selector);
+            return;
+        }
+        const auto value = static_cast<uint16_t>(reg(xReg(20)));
+        uint32_t base = 0;
+        if (value >> 3 != 0) {
+            const auto it = tls_bases_.find(value >> 3);
+            if (it == tls_bases_.end()) return stop("CPU exception: #GP general protection at ");
+            base = it->second;
+        }
+        selector = value;
+        uint64_t bases = reg(xReg(kSegmentBases));
+        bases = is_gs ? (bases & ~uint64_t(0xFFFFFFFF)) | base : (bases & 0xFFFFFFFF) | uint64_t(base) << 32;
+        setReg(xReg(kSegmentBases), bases);
+        return;
+    }
+    HelperState state;
+    for (unsigned i = 0; i < 8; ++i) state.regs[i] = static_cast<uint32_t>(reg(xReg(i)));
+    HostFlags flags;
+    flags.nzcv = reg(UC_ARM64_REG_NZCV);
+    flags.pf_source = static_cast<uint32_t>(reg(xReg(kPfSource)));
+    flags.af_source = static_cast<uint32_t>(reg(xReg(kAfSource)));
+    state.eflags = eflagsFromHost(flags);
+    for (unsigned i = 0; i < 3; ++i) state.arg[i] = static_cast<uint32_t>(reg(xReg(20 + i)));
+    if (runHelper(kind, size, state) == HelperOutcome::DivideError) return stop("CPU exception: #DE divide error at ");
+    for (unsigned i = 0; i < 8; ++i) setReg(xReg(i), state.regs[i]);
+    setReg(xReg(20), state.arg[0]);
+    const HostFlags out = hostFromEflags(state.eflags);
+    setReg(UC_ARM64_REG_NZCV, out.nzcv);
+    setReg(xReg(kPfSource), out.pf_source);
+    setReg(xReg(kAfSource), out.af_source);
+}
+
+// ---- self-modifying code ----
+
+bool DbtEngine::pageWasWritable(uint32_t page) const {
+    for (const auto& seg : image_.segments)
+        if (page + kPageSize > seg.vaddr && page < seg.vaddr + seg.mem_size && !(seg.flags & kSegWrite)) return false;
+    return true;
+}
+
+void DbtEngine::protectCode(const TranslatedBlock& block) {
+    const uint32_t last = std::max(block.guest_end, block.guest_start + 1) - 1;
+    for (uint64_t page = block.guest_start & ~(kPageSize - 1); page <= last; page += kPageSize) {
+        const auto p = static_cast<uint32_t>(page);
+        if (protected_pages_.count(p) || !pageWasWritable(p)) continue;
+        if (uc_mem_protect(uc_.get(), kGuestBase + p, kPageSize, UC_PROT_READ) == UC_ERR_OK) protected_pages_.insert(p);
+    }
+}
+
+void DbtEngine::invalidateCode(uint32_t address, size_t length) {
+    if (protected_pages_.empty() || length == 0) return;
+    const uint64_t end = uint64_t(address) + length;
+    for (uint64_t page = address & ~(kPageSize - 1); page < end; page += kPageSize) {
+        const auto p = static_cast<uint32_t>(page);
+        if (!protected_pages_.erase(p)) continue;
+        cache_->invalidate(p, p + kPageSize);
+        uc_mem_protect(uc_.get(), kGuestBase + p, kPageSize, UC_PROT_READ | UC_PROT_WRITE);
+    }
+    invalidations_.store(cache_->invalidations(), std::memory_order_relaxed);
+}
+
+bool DbtEngine::onWriteProtected(uc_engine*, uc_mem_type, uint64_t address, int size, int64_t, void* self) {
+    auto& e = *static_cast<DbtEngine*>(self);
+    if (address < kGuestBase) return false;
+    const uint64_t guest = address - kGuestBase;
+    const bool first = e.protected_pages_.count(static_cast<uint32_t>(guest & ~uint64_t(kPageSize - 1))) != 0;
+    const bool last = e.protected_pages_.count(static_cast<uint32_t>((guest + size - 1) & ~uint64_t(kPageSize - 1))) != 0;
+    if (!first && !last) return false;  // a real write to read-only memory: onBadMemory reports it
+    e.invalidateCode(static_cast<uint32_t>(guest), static_cast<size_t>(size));
+    return true;  // the page is writable again: the store goes ahead
+}
+
 bool DbtEngine::onBadMemory(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
     auto& e = *static_cast<DbtEngine*>(self);
     const auto guest = static_cast<uint32_t>(address - kGuestBase);
-    e.memory_fault_ = memoryAccessWords(type) + " at " + hex32(guest) + " (" + std::to_string(size) + " bytes)";
+    e.memory_fault_ = memoryAccessWords(type) + " at " + hex32(guest) + " (" + std::to_string(size) + " bytes";
     return false;
 }
 
@@ -339,16 +458,22 @@ bool DbtEngine::readMemory(uint32_t address, void* out, size_t length) {
     return uc_mem_read(uc_.get(), kGuestBase + address, out, length) == UC_ERR_OK;
 }
 bool DbtEngine::writeMemory(uint32_t address, const void* data, size_t length) {
+    invalidateCode(address, length);  // read(2) into code is self-modifying code too
     return uc_mem_write(uc_.get(), kGuestBase + address, data, length) == UC_ERR_OK;
 }
 bool DbtEngine::mapMemory(uint32_t address, uint32_t length) {
     return uc_mem_map(uc_.get(), kGuestBase + address, length, UC_PROT_READ | UC_PROT_WRITE) == UC_ERR_OK;
 }
 bool DbtEngine::unmapMemory(uint32_t address, uint32_t length) {
+    invalidateCode(address, length);
     return uc_mem_unmap(uc_.get(), kGuestBase + address, length) == UC_ERR_OK;
 }
-// Segment bases (%gs for glibc's TLS) are not translated yet: set_thread_area fails cleanly.
-bool DbtEngine::installTlsSegment(uint32_t, uint32_t, uint32_t, bool) { return false; }
+// set_thread_area: the descriptor's base, used when the guest loads its selector into gs/fs
+// (the segment-load helper). Limits are not enforced (nor are they by the flat segments).
+bool DbtEngine::installTlsSegment(uint32_t entry, uint32_t base, uint32_t, bool) {
+    tls_bases_[entry] = base;
+    return true;
+}
 
 // ---- state ----
 
@@ -370,6 +495,7 @@ X86Registers DbtEngine::readRegisters() const {
     flags.pf_source = static_cast<uint32_t>(reg(xReg(kPfSource)));
     flags.af_source = static_cast<uint32_t>(reg(xReg(kAfSource)));
     r.eflags = eflagsFromHost(flags);
+    if (static_cast<uint32_t>(reg(xReg(kDirection))) != 1) r.eflags |= 0x400;  // DF
     return r;
 }
 
@@ -407,6 +533,7 @@ Counters DbtEngine::counters() const {
     c["cache_hits"] = cache_hits_.load();
     c["chained_jumps"] = chained_jumps_.load();
     c["cache_flushes"] = cache_flushes_.load();
+    c["invalidations"] = invalidations_.load();
     c["helper_exits"] = helper_exits_.load();
     c["host_instructions"] = host_instructions_.load();
     return c;

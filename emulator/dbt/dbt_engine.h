@@ -9,7 +9,9 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -45,7 +47,7 @@ public:
     int exitCode() const override;
     std::string failure() const override;
     // guest_instructions, blocks, syscalls(.<name>), blocks_translated, cache_hits,
-    // chained_jumps, helper_exits, host_instructions, cache_flushes, code_bytes
+    // chained_jumps, helper_exits, host_instructions, cache_flushes, invalidations
     Counters counters() const override;
     // Registers as of the last return from run(); console = guest stdout; listing = the block
     // at eip (the next to run): each x86 instruction followed by the AArch64 it became.
@@ -67,6 +69,14 @@ public:
 private:
     static void onInterrupt(uc_engine* uc, uint32_t intno, void* self);
     static bool onBadMemory(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
+    static bool onWriteProtected(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
+    // The runtime helpers (host_abi.h HelperKind) other than the system call.
+    void serveHelper(uint16_t immediate);
+    // Self-modifying code: guest pages holding translations are read-only on the ARM64 CPU;
+    // a write there (or a system call writing there) retires their translations first.
+    void protectCode(const dbt::TranslatedBlock& block);
+    void invalidateCode(uint32_t address, size_t length);
+    bool pageWasWritable(uint32_t page) const;
 
     // SyscallHost: guest addresses, shifted to kGuestBase on the ARM64 CPU.
     bool readMemory(uint32_t address, void* out, size_t length) override;
@@ -102,12 +112,20 @@ private:
     bool exited_in_hook_ = false;
     uint32_t exit_eip_ = 0;
     std::optional<std::string> memory_fault_;
+    std::optional<std::string> hook_fault_;   // a helper stopped the run (#DE, bad selector)
+    uint32_t hook_fault_eip_ = 0;
+    uint64_t hook_fault_not_run_ = 0;
+    // Segment state: set_thread_area's descriptors (entry -> base) and the fs/gs selectors.
+    std::map<uint32_t, uint32_t> tls_bases_;
+    uint16_t fs_selector_ = 0, gs_selector_ = 0;
+    std::set<uint32_t> protected_pages_;
 
     std::atomic<uint64_t> guest_instructions_{0};
     std::atomic<uint64_t> blocks_translated_{0};
     std::atomic<uint64_t> cache_hits_{0};
     std::atomic<uint64_t> chained_jumps_{0};
     std::atomic<uint64_t> cache_flushes_{0};
+    std::atomic<uint64_t> invalidations_{0};
     std::atomic<uint64_t> helper_exits_{0};
     std::atomic<uint64_t> host_instructions_{0};
     std::atomic<uint64_t> blocks_executed_{0};

@@ -29,10 +29,35 @@ inline constexpr A64Reg kHostCount = 24;   // AArch64 instructions executed (blo
 inline constexpr A64Reg kBlockCount = 25;  // blocks executed
 inline constexpr A64Reg kLookupBase = 27;  // the indirect-branch table
 inline constexpr A64Reg kMemBase = 28;     // guest address 0; guest address a is at x28 + a
-// Scratch registers for one instruction's translation: everything no fixed role claims.
-inline constexpr A64Reg kScratch[] = {9, 10, 11, 12, 13, 14, 15, 8, 18, 19, 26, 29, 30};
+// x86's direction flag as the step of the string instructions: w26 is 1 (DF=0, cld) or -1
+// (DF=1, std), so `add esi, esi, w26, lsl #log2(size)` moves a pointer in one instruction.
+inline constexpr A64Reg kDirection = 26;
+// The segment bases a static glibc uses for TLS: %gs in the low half of x19, %fs in the high
+// half (set by the segment-load helper after set_thread_area; flat segments have base 0).
+inline constexpr A64Reg kSegmentBases = 19;
+// Scratch registers for one instruction's translation: everything no fixed role claims, then
+// the exit registers w20-w22 (set only by exit stubs, and as helper arguments after every
+// operand has been read), last, for the few translations that need more than eleven
+// (adc to a narrow fs:[base+index*4+disp32] operand).
+inline constexpr A64Reg kScratch[] = {9, 10, 11, 12, 13, 14, 15, 8, 18, 29, 30, 20, 21, 22};
 inline constexpr size_t kScratchCount = sizeof kScratch / sizeof kScratch[0];
-inline bool isScratch(A64Reg r) { return r == 8 || (r >= 9 && r <= 15) || r == 18 || r == 19 || r == 26 || r >= 29; }
+inline bool isScratch(A64Reg r) { return r == 8 || (r >= 9 && r <= 15) || r == 18 || (r >= 20 && r <= 22) || r >= 29; }
+// Helpers (QEMU's helper_* functions): instructions whose semantics are long or rare become
+// `svc #imm` and are computed by the runtime in C++ inside Unicorn's interrupt hook, without
+// leaving Unicorn. imm = HelperKind | operand size << 8. Arguments go in the exit registers,
+// which are free inside a block: w20 = operand value, w21 = second operand or count; the
+// result comes back in w20. The helper reads and writes EFLAGS through NZCV, w16 and w17.
+enum class HelperKind : uint16_t {
+    Syscall = 0x80,   // int 0x80 (size byte 0)
+    Cpuid = 1,        // eax, ecx in; eax, ebx, ecx, edx out
+    Rcl = 2, Rcr = 3, // w20 rotated through CF by w21
+    Shld = 4, Shrd = 5,  // w20 = destination, w21 = source, w22 = count
+    Mul = 6, Imul = 7, Div = 8, Idiv = 9,  // one operand (w20), 8/16-bit: on al/ax/dx
+    Imul2 = 10,       // w20 = w20 * w21 (16-bit two/three-operand imul)
+    LoadSegment = 11, // w20 = selector, w21 = 4 (fs) or 5 (gs)
+    ReadSegment = 12, // w21 = 4 (fs) or 5 (gs); w20 = its selector
+};
+inline constexpr uint16_t helperImmediate(HelperKind k, uint8_t size) { return static_cast<uint16_t>(static_cast<uint16_t>(k) | size << 8); }
 
 enum class ExitReason : uint32_t {
     Miss = 0,         // no translation at kExitEip yet (kExitSite: a branch to chain to it)
@@ -60,7 +85,7 @@ struct HostFlags {
     uint32_t pf_source = 0;
     uint32_t af_source = 0;
 };
-uint32_t eflagsFromHost(const HostFlags& h);   // always with bit 1 and IF set, as 0x202
+uint32_t eflagsFromHost(const HostFlags& h);   // always with bit 1 and IF set, as 0x202 (DF: see kDirection)
 HostFlags hostFromEflags(uint32_t eflags);
 
 }  // namespace vl::emu::dbt

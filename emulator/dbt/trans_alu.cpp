@@ -1,4 +1,5 @@
-// Integer arithmetic and logic: add, sub, cmp, and, or, xor, test, inc, dec, neg, not.
+// Integer arithmetic and logic: add, adc, sub, sbb, cmp, and, or, xor, test, inc, dec, neg, not,
+// cmpxchg, xadd.
 //
 // Flags (host_abi.h): NZCV is kept as SF, ZF, !CF, OF. AArch64's SUBS produces exactly that
 // (its C is "no borrow"), so sub/cmp need one instruction. ADDS produces C = CF, so when CF
@@ -13,7 +14,7 @@
 namespace vl::emu::dbt {
 namespace {
 
-enum class Op { Add, Sub, And, Or, Xor };
+using Op = AluOp;
 
 void invertCarry(TranslationContext& t) {
     const A64Reg n = t.scratch();
@@ -22,14 +23,16 @@ void invertCarry(TranslationContext& t) {
     t.e.msrNzcv(n);
 }
 
+}  // namespace
+
 // Emits dst = a OP b for `bits`-wide operands (zero-extended in a and b), with the live flags.
 // Returns the register holding the zero-extended result.
 // inc/dec pass writes_carry = false: they leave CF alone, so a live CF is no reason to set NZCV.
-A64Reg arith(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, bool want_result, A64Reg result_hint,
-             bool writes_carry = true) {
+A64Reg aluOp(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, bool want_result, A64Reg result_hint,
+             bool writes_carry, bool force_nzcv) {
     A64Emitter& e = t.e;
     const uint8_t nzcv_flags = writes_carry ? (kSF | kZF | kCF | kOF) : (kSF | kZF | kOF);
-    const bool nzcv = t.live(nzcv_flags);
+    const bool nzcv = force_nzcv || t.live(nzcv_flags);
     const bool arithmetic = op == Op::Add || op == Op::Sub;
     if (arithmetic && t.live(kAF)) e.eorReg(Width::W, kAfSource, a, b);
     A64Reg r = result_hint;
@@ -56,7 +59,7 @@ A64Reg arith(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, boo
             t.markComputed(kAF);
         }
     } else {
-        if (!need_value && op == Op::And && !t.live(kCF) && bits == 32) {
+        if (!need_value && op == Op::And && !t.live(kCF) && bits == 32 && !force_nzcv) {
             e.andsReg(Width::W, kZr, a, b);  // tst: N, Z; C=0 is fine while CF is dead
             t.markComputed(t.liveAfter() & (kSF | kZF | kOF));
             return kZr;
@@ -78,6 +81,13 @@ A64Reg arith(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, boo
     }
     t.keepParity(r);
     return r;
+}
+
+namespace {
+
+A64Reg arith(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, bool want_result, A64Reg result_hint,
+             bool writes_carry = true) {
+    return aluOp(t, op, a, b, bits, want_result, result_hint, writes_carry);
 }
 
 bool transBinary(TranslationContext& t, Op op, bool writes) {
@@ -145,10 +155,100 @@ bool transNot(TranslationContext& t) {
     return true;
 }
 
+// adc/sbb: a + b + CF and a - b - CF, computed 64 bits wide from zero-extended operands so
+// one path serves every width: CF is bit `bits` of the wide result (the carry, or the borrow
+// as the wrapped-around sign), OF the sign of (a ^ r) & (b ^ r) for add and (a ^ b) & (a ^ r)
+// for subtract, SF/ZF/PF from the low `bits`, AF from bit 4 of a ^ b ^ r.
+bool transCarryArith(TranslationContext& t, bool add) {
+    const GuestInsn& in = t.insn();
+    if (in.ops.size() != 2) return false;
+    const GuestOperand &dst = in.ops[0], &src = in.ops[1];
+    const auto bits = static_cast<uint8_t>(dst.size * 8);
+    A64Emitter& e = t.e;
+    const A64Reg carry = t.carryFlag();
+    const A64Reg a = t.read(dst);
+    const A64Reg b = t.read(src);
+    const A64Reg r = t.scratch();
+    if (add) {
+        e.addReg(Width::X, r, a, b);
+        e.addReg(Width::X, r, r, carry);
+    } else {
+        e.subReg(Width::X, r, a, b);
+        e.subReg(Width::X, r, r, carry);
+    }
+    if (t.live(kAF)) {
+        e.eorReg(Width::W, kAfSource, a, b);
+        e.eorReg(Width::W, kAfSource, kAfSource, r);
+        t.markComputed(kAF);
+    }
+    A64Reg cf = kZr, of = kZr;
+    if (t.live(kCF)) {
+        cf = t.scratch();
+        e.ubfx(Width::X, cf, r, bits, 1);
+    }
+    if (t.live(kOF)) {
+        of = t.scratch();
+        const A64Reg x = t.scratch();
+        if (add) {
+            e.eorReg(Width::W, of, a, r);
+            e.eorReg(Width::W, x, b, r);
+        } else {
+            e.eorReg(Width::W, of, a, b);
+            e.eorReg(Width::W, x, a, r);
+        }
+        e.andReg(Width::W, of, of, x);
+        e.ubfx(Width::W, of, of, static_cast<uint8_t>(bits - 1), 1);
+    }
+    t.flagsFrom(r, bits, cf, of);
+    t.keepParity(r);
+    t.write(dst, r);
+    return true;
+}
+
+// cmpxchg dst, src: compare the accumulator with dst (flags of cmp acc, dst); equal: dst = src,
+// else acc = dst. x86 writes dst either way (its old value back on a mismatch).
+bool transCmpxchg(TranslationContext& t) {
+    const GuestInsn& in = t.insn();
+    if (in.ops.size() != 2) return false;
+    const GuestOperand &dst = in.ops[0], &src = in.ops[1];
+    const auto bits = static_cast<uint8_t>(dst.size * 8);
+    GuestOperand acc;
+    acc.kind = OpKind::Reg;
+    acc.size = dst.size;
+    acc.reg = 0;
+    const A64Reg old = t.readCopy(dst);
+    const A64Reg a = t.readCopy(acc);
+    const A64Reg s = t.readCopy(src);
+    aluOp(t, Op::Sub, a, old, bits, false, t.scratch(), true, true);
+    const A64Reg new_acc = t.scratch(), new_dst = t.scratch();
+    t.e.csel(Width::W, new_acc, a, old, Cond::EQ);
+    t.e.csel(Width::W, new_dst, s, old, Cond::EQ);
+    t.write(acc, new_acc);
+    t.write(dst, new_dst);
+    return true;
+}
+
+// xadd dst, src: src = old dst, dst = old dst + src (flags of the add).
+bool transXadd(TranslationContext& t) {
+    const GuestInsn& in = t.insn();
+    if (in.ops.size() != 2) return false;
+    const GuestOperand &dst = in.ops[0], &src = in.ops[1];
+    const A64Reg old = t.readCopy(dst);
+    const A64Reg s = t.readCopy(src);
+    const A64Reg sum = arith(t, Op::Add, old, s, static_cast<uint8_t>(dst.size * 8), true, t.scratch());
+    t.write(src, old);
+    t.write(dst, sum);
+    return true;
+}
+
 }  // namespace
 
 bool transAlu(TranslationContext& t) {
     switch (t.insn().id) {
+    case X86_INS_ADC: return transCarryArith(t, true);
+    case X86_INS_SBB: return transCarryArith(t, false);
+    case X86_INS_CMPXCHG: return transCmpxchg(t);
+    case X86_INS_XADD: return transXadd(t);
     case X86_INS_ADD: return transBinary(t, Op::Add, true);
     case X86_INS_SUB: return transBinary(t, Op::Sub, true);
     case X86_INS_CMP: return transBinary(t, Op::Sub, false);

@@ -23,8 +23,12 @@ bool endsBlock(const GuestInsn& in) {
 }
 
 bool translateOne(TranslationContext& t) {
-    if (t.insn().unsupported_prefix) return false;
-    return transData(t) || transAlu(t) || transShift(t) || transMulDiv(t) || transBranch(t) || transSystem(t);
+    const GuestInsn& in = t.insn();
+    if (in.unsupported_prefix) return false;
+    for (const GuestOperand& op : in.ops)
+        if (op.segment_register && in.id != X86_INS_MOV) return false;
+    return transData(t) || transAlu(t) || transShift(t) || transBits(t) || transMulDiv(t) || transBranch(t) ||
+           transString(t) || transSystem(t);
 }
 
 A64Emitter one(const std::function<void(A64Emitter&)>& f) {
@@ -183,6 +187,18 @@ A64Reg TranslationContext::address(const GuestOperand& m) {
             r = d;
         }
     }
+    if (m.segment != 0) {
+        // fs:/gs: add the segment base (host_abi.h kSegmentBases: gs low half, fs high half).
+        const A64Reg d = isScratch(r) && r != kZr ? r : scratch();
+        if (m.segment == 5) {
+            e.addReg(Width::W, d, r, kSegmentBases);
+        } else {
+            const A64Reg fs = scratch();
+            e.lsrImm(Width::X, fs, kSegmentBases, 32);
+            e.addReg(Width::W, d, r, fs);
+        }
+        r = d;
+    }
     cached_operand_ = &m;
     cached_address_ = r;
     return r;
@@ -280,6 +296,30 @@ void TranslationContext::flagsFrom(A64Reg result, uint8_t bits, A64Reg cf, A64Re
         e.msrNzcv(nzcv);
     }
     markComputed(liveAfter() & (kSF | kZF | kCF | kOF));
+}
+
+void TranslationContext::setCarryOverflow(A64Reg cf, A64Reg of) {
+    const bool set_cf = cf != kKeepFlag && live(kCF), set_of = of != kKeepFlag && live(kOF);
+    if (!set_cf && !set_of) return;
+    const A64Reg nzcv = scratch();
+    e.mrsNzcv(nzcv);
+    if (set_cf) {
+        const A64Reg inverted = scratch();
+        e.eorImm(Width::W, inverted, cf, 1);
+        e.bfi(Width::X, nzcv, inverted, 29, 1);
+        markComputed(kCF);
+    }
+    if (set_of) {
+        e.bfi(Width::X, nzcv, of, 28, 1);
+        markComputed(kOF);
+    }
+    e.msrNzcv(nzcv);
+}
+
+A64Reg TranslationContext::carryFlag() {
+    const A64Reg c = scratch();
+    e.cset(Width::W, c, Cond::LO);  // C clear = borrow = x86 CF set
+    return c;
 }
 
 // ---- exits ----

@@ -104,6 +104,14 @@ public:
     // NZCV from a result with explicit CF and OF bits (registers holding 0/1, or kZr for 0):
     // for shifts and multiplies, whose flags no single AArch64 instruction produces.
     void flagsFrom(A64Reg result, uint8_t bits, A64Reg cf, A64Reg of);
+    // Replaces only CF and/or OF in NZCV (registers holding 0/1; kKeepFlag leaves that flag):
+    // for rotates and bit tests, which keep SF, ZF, PF and AF.
+    static constexpr A64Reg kKeepFlag = 0xFF;
+    void setCarryOverflow(A64Reg cf, A64Reg of);
+    // x86's CF (0/1) from the canonical NZCV, into a fresh scratch register.
+    A64Reg carryFlag();
+    // A runtime helper (host_abi.h HelperKind): `svc #kind|size<<8`.
+    void callHelper(HelperKind kind, uint8_t size) { e.svc(helperImmediate(kind, size)); }
 
     // ---- control flow: every path out of the block goes through one of these ----
     void jumpTo(uint32_t guest_target);                 // chainable direct branch
@@ -152,13 +160,25 @@ private:
     A64Reg cached_address_ = 0;
 };
 
+// dst = a OP b on `bits`-wide zero-extended operands with every live flag (trans_alu.cpp);
+// returns the register holding the zero-extended result (kZr when nothing needed it).
+// force_nzcv computes SF/ZF/CF/OF even when no later instruction reads them (cmpxchg, rep
+// cmps/scas branch on ZF themselves).
+enum class AluOp { Add, Sub, And, Or, Xor };
+A64Reg aluOp(TranslationContext& t, AluOp op, A64Reg a, A64Reg b, uint8_t bits, bool want_result, A64Reg result_hint,
+             bool writes_carry = true, bool force_nzcv = false);
+
 // The instruction families. Each returns false when it does not cover the instruction
 // (the block then ends with an "unsupported instruction" exit before it).
-bool transData(TranslationContext& t);     // mov, movzx, movsx, lea, xchg, push, pop, nop
-bool transAlu(TranslationContext& t);      // add, sub, cmp, and, or, xor, test, inc, dec, neg, not
-bool transShift(TranslationContext& t);    // shl, shr, sar
-bool transMulDiv(TranslationContext& t);   // mul, imul, div
+bool transData(TranslationContext& t);     // mov, movzx, movsx, lea, xchg, push, pop, nop, cbw..cdq,
+                                           // leave, enter, pusha, popa, lahf, sahf, mov to/from fs/gs
+bool transAlu(TranslationContext& t);      // add, adc, sub, sbb, cmp, and, or, xor, test, inc, dec, neg,
+                                           // not, cmpxchg, xadd
+bool transShift(TranslationContext& t);    // shl, shr, sar, rol, ror, rcl, rcr, shld, shrd
+bool transBits(TranslationContext& t);     // bt, bts, btr, btc, bsf, bsr
+bool transMulDiv(TranslationContext& t);   // mul, imul, div, idiv
 bool transBranch(TranslationContext& t);   // jmp, jcc, call, ret, loop, setcc, cmovcc
-bool transSystem(TranslationContext& t);   // int 0x80, rep movsb/stosb
+bool transString(TranslationContext& t);   // movs, stos, lods, cmps, scas with rep/repe/repne; cld, std
+bool transSystem(TranslationContext& t);   // int 0x80, cpuid
 
 }  // namespace vl::emu::dbt

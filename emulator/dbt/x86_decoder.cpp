@@ -39,6 +39,8 @@ RegInfo regInfo(unsigned r) {
     case X86_REG_CH: return {1, 1, true};
     case X86_REG_DH: return {2, 1, true};
     case X86_REG_BH: return {3, 1, true};
+    case X86_REG_FS: return {4, 2, false};  // segment registers (decode() marks them so)
+    case X86_REG_GS: return {5, 2, false};
     default: return {-1, 0, false};
     }
 }
@@ -77,7 +79,11 @@ bool X86Decoder::decode(const uint8_t* bytes, size_t size, uint32_t address, Gue
     out.mnemonic = insn->mnemonic;
     out.op_text = insn->op_str;
     if (x.prefix[0] == X86_PREFIX_REP || x.prefix[0] == X86_PREFIX_REPNE) out.rep = x.prefix[0];
-    if (x.prefix[0] == X86_PREFIX_LOCK || x.prefix[1] != 0 || x.prefix[3] != 0) out.unsupported_prefix = true;
+    // lock changes nothing a single guest thread can observe; cs/ds/es/ss overrides name flat
+    // segments. An address-size prefix (16-bit addressing) is not covered.
+    if (x.prefix[3] != 0) out.unsupported_prefix = true;
+    if (x.prefix[1] == X86_PREFIX_FS) out.segment = 4;
+    if (x.prefix[1] == X86_PREFIX_GS) out.segment = 5;
     for (uint8_t i = 0; i < x.op_count; ++i) {
         const cs_x86_op& op = x.operands[i];
         GuestOperand g;
@@ -90,6 +96,7 @@ bool X86Decoder::decode(const uint8_t* bytes, size_t size, uint32_t address, Gue
                 break;
             }
             g.kind = OpKind::Reg;
+            g.segment_register = op.reg == X86_REG_FS || op.reg == X86_REG_GS;
             g.reg = static_cast<uint8_t>(r.number);
             g.size = r.size;
             g.high_byte = r.high;
@@ -101,17 +108,18 @@ bool X86Decoder::decode(const uint8_t* bytes, size_t size, uint32_t address, Gue
             break;
         case X86_OP_MEM: {
             g.kind = OpKind::Mem;
+            g.segment = out.segment;
             // Only an explicit override prefix (prefix[1], checked above) changes the segment;
             // Capstone also names the implicit es: of string instructions here.
             if (op.mem.base != X86_REG_INVALID) {
                 const RegInfo b = regInfo(op.mem.base);
-                if (b.number < 0 || b.size != 4) out.unsupported_prefix = true;
+                if (b.number < 0 || b.size != 4 || op.mem.base == X86_REG_FS || op.mem.base == X86_REG_GS) out.unsupported_prefix = true;
                 g.base = b.number;
             }
             // lea esi, [esi + eiz*1]: "eiz" is no register, only a SIB encoding with no index.
             if (op.mem.index != X86_REG_INVALID && op.mem.index != X86_REG_EIZ) {
                 const RegInfo ix = regInfo(op.mem.index);
-                if (ix.number < 0 || ix.size != 4) out.unsupported_prefix = true;
+                if (ix.number < 0 || ix.size != 4 || op.mem.index == X86_REG_FS || op.mem.index == X86_REG_GS) out.unsupported_prefix = true;
                 g.index = ix.number;
             }
             g.scale = static_cast<uint8_t>(op.mem.scale);

@@ -20,7 +20,11 @@ struct GuestOperand {
     bool high_byte = false;
     // Imm: the value, already truncated to `size` and zero-extended.
     uint32_t imm = 0;
-    // Mem: base and index are register numbers or -1; segment overrides are refused earlier.
+    // Reg: a segment register (fs = 4, gs = 5 in `reg`), only ever an operand of mov.
+    bool segment_register = false;
+    // Mem: base and index are register numbers or -1; `segment` is 4 for an fs: and 5 for a
+    // gs: override, whose base is added (cs/ds/es/ss are flat, base 0, and are ignored).
+    uint8_t segment = 0;
     int8_t base = -1;
     int8_t index = -1;
     uint8_t scale = 1;
@@ -33,7 +37,8 @@ struct GuestInsn {
     unsigned id = 0;                    // Capstone's X86_INS_*
     std::string mnemonic, op_text;      // for listings and error messages
     uint8_t rep = 0;                    // 0xF3 (rep/repe), 0xF2 (repne) or 0
-    bool unsupported_prefix = false;    // segment override, lock, address-size: not covered yet
+    bool unsupported_prefix = false;    // address-size prefix, or a register the translator does not model
+    uint8_t segment = 0;                // 4: fs: override, 5: gs: override, 0: none or a flat segment
     std::vector<GuestOperand> ops;
 
     uint32_t next() const { return address + length; }

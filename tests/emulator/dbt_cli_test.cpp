@@ -5,8 +5,14 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QStringList>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include "core/assets.h"
+#include "core/error.h"
 #include "tests/support/cli_runner.h"
 
 using vl::test::runVirtlab;
@@ -51,10 +57,10 @@ TEST(DbtCli, CompareReportsAMatch) {
 }
 
 TEST(DbtCli, UnsupportedInstructionIsAClearFailure) {
-    const std::string src = vl::test::writeTempFile("cpuid.asm", "        org 0x00400000\n        mov eax, 7\n        cpuid\n");
+    const std::string src = vl::test::writeTempFile("rdtsc.asm", "        org 0x00400000\n        mov eax, 7\n        rdtsc\n");
     const auto r = runVirtlab({"emulate", src, "--engine", "dbt", "--json"});
     EXPECT_EQ(r.exit_status, 1);
-    EXPECT_EQ(parse(r.out)["failure"].toString(), "unsupported instruction cpuid at 0x00400005");
+    EXPECT_EQ(parse(r.out)["failure"].toString(), "unsupported instruction rdtsc at 0x00400005");
 }
 
 TEST(DbtCli, TranslateListsEveryBlockWithItsMap) {
@@ -93,4 +99,100 @@ TEST(DbtCli, FuzzReportsCasesDivergencesAndSeed) {
     const auto bad = runVirtlab({"fuzz", "qemu"});
     EXPECT_EQ(bad.exit_status, 2);
     EXPECT_NE(bad.err.find("unknown fuzz target 'qemu' (valid: dbt)"), std::string::npos) << bad.err;
+}
+
+namespace {
+
+std::string readFile(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    std::string bytes;
+    if (!f) return bytes;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes.append(buf, n);
+    std::fclose(f);
+    return bytes;
+}
+
+// stdout of `qemu-i386 ELF`, or nothing when qemu-i386 is not installed.
+std::optional<std::string> qemuOutput(const std::string& elf) {
+    if (std::system("command -v qemu-i386 >/dev/null 2>&1") != 0) return std::nullopt;
+    std::FILE* p = popen(("qemu-i386 '" + elf + "' 2>/dev/null").c_str(), "r");
+    if (!p) return std::nullopt;
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    pclose(p);
+    return out;
+}
+
+}  // namespace
+
+TEST(DbtCli, BenchQuickPrintsTheDesignFields) {
+    const auto r = runVirtlab({"bench", "dbt", "--json", "--quick"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonObject o = parse(r.out);
+    const QJsonArray workloads = o["workloads"].toArray();
+    ASSERT_GE(workloads.size(), 5);
+    QStringList names;
+    for (const auto& w : workloads) {
+        const QJsonObject x = w.toObject();
+        names << x["name"].toString();
+        EXPECT_GT(x["dbt_mips"].toDouble(), 0.0);
+        EXPECT_GT(x["unicorn_mips"].toDouble(), 0.0);
+        EXPECT_GT(x["expansion"].toDouble(), 1.0);
+        EXPECT_TRUE(x["qemu_seconds"].isDouble() || x["qemu_seconds"].isNull());
+    }
+    for (const char* w : {"sieve", "fib", "memcpy", "sort", "crc32"}) EXPECT_TRUE(names.contains(w)) << w;
+    EXPECT_GT(o["geomean_ratio"].toDouble(), 0.0);
+    EXPECT_GT(o["expansion"].toDouble(), 1.0);
+}
+
+// Static glibc programs on the translator: the same output as on Unicorn x86, and as under
+// qemu-i386 (the real peer) when it is installed.
+TEST(DbtCli, GlibcProgramsPrintWhatQemuAndUnicornPrint) {
+    for (const char* name : {"programs/glibc_hello.elf", "programs/bench_strings_quick.elf"}) {
+        std::string elf;
+        try {
+            elf = vl::builtAsset(name);
+        } catch (const vl::Error&) {
+            GTEST_SKIP() << name << " not built (gcc-multilib missing)";
+        }
+        const auto dbt = runVirtlab({"emulate", elf, "--engine", "dbt", "--json"});
+        ASSERT_EQ(dbt.exit_status, 0) << name << ": " << dbt.out << dbt.err;
+        const auto uni = runVirtlab({"emulate", elf, "--engine", "unicorn", "--json"});
+        ASSERT_EQ(uni.exit_status, 0) << name << ": " << uni.err;
+        const QString dbt_out = parse(dbt.out)["stdout"].toString();
+        EXPECT_FALSE(dbt_out.isEmpty()) << name;
+        EXPECT_EQ(dbt_out, parse(uni.out)["stdout"].toString()) << name;
+        EXPECT_EQ(parse(dbt.out)["exit_code"].toInt(), 0) << name;
+        if (const auto qemu = qemuOutput(elf)) {
+            EXPECT_EQ(dbt_out.toStdString(), *qemu) << name;
+        }
+        // Not compared block by block: glibc's start-up reads clock_gettime, which differs
+        // between two runs by nature (the first divergence is that system call's result).
+    }
+}
+
+TEST(DbtCli, MalformedElfFilesAreStatusTwoNamingFileAndPlace) {
+    const std::string good = readFile(vl::builtAsset("programs/fib.elf"));
+    ASSERT_GT(good.size(), 100u);
+    std::string wrong_machine = good;
+    wrong_machine[18] = 40;  // e_machine = EM_ARM
+    wrong_machine[19] = 0;
+    std::string bad_phoff = good;
+    for (int i = 28; i < 32; ++i) bad_phoff[static_cast<size_t>(i)] = static_cast<char>(0xF0);  // e_phoff past the end
+    const struct {
+        std::string file, bytes, expect;
+    } cases[] = {
+        {"cut.elf", good.substr(0, 20), "cut.elf: offset 20: truncated ELF header"},
+        {"arm.elf", wrong_machine, "arm.elf: offset 18: e_machine 40"},
+        {"phoff.elf", bad_phoff, "phoff.elf: offset 28: program header table"},
+    };
+    for (const auto& c : cases) {
+        const std::string path = vl::test::writeTempFile(c.file, c.bytes);
+        const auto r = runVirtlab({"emulate", path, "--engine", "dbt", "--json"});
+        EXPECT_EQ(r.exit_status, 2) << c.file;
+        EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.file << ": " << r.err;
+        EXPECT_EQ(r.out, "") << c.file;
+    }
 }

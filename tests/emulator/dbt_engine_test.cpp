@@ -57,10 +57,10 @@ TEST(DbtEngine, TourProgramMatchesUnicornBlockByBlock) {
 }
 
 TEST(DbtEngine, UnsupportedInstructionStopsWithItsNameAndAddress) {
-    // 0x00400000 mov eax, 7 ; 0x00400005 cpuid
-    DbtEngine dbt(assembleGuest("cpuid.asm", "        mov eax, 7\n        cpuid\n"));
+    // 0x00400000 mov eax, 7 ; 0x00400005 rdtsc (a time stamp: nothing a translator can agree on)
+    DbtEngine dbt(assembleGuest("rdtsc.asm", "        mov eax, 7\n        rdtsc\n"));
     EXPECT_EQ(dbt.run(), RunState::Failed);
-    EXPECT_EQ(dbt.failure(), "unsupported instruction cpuid at 0x00400005");
+    EXPECT_EQ(dbt.failure(), "unsupported instruction rdtsc at 0x00400005");
     EXPECT_EQ(dbt.guestInstructions(), 1u);
     EXPECT_EQ(dbt.registers().eax, 7u);
     EXPECT_EQ(dbt.registers().eip, 0x00400005u);

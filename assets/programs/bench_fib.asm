@@ -1,0 +1,40 @@
+; bench_fib.asm -- benchmark workload: recursive Fibonacci (call/ret, push/pop, the return
+; address predictor's worst friend) of N, printed in decimal.
+        bits    32
+%ifdef QUICK
+N       equ     12
+%else
+N       equ     27
+%endif
+        section .text
+        global  _start
+_start:
+        mov     eax, N
+        call    fib
+        call    print_u32
+        mov     ecx, newline
+        mov     edx, 1
+        call    print_str
+        mov     eax, 1                  ; exit(0)
+        xor     ebx, ebx
+        int     0x80
+
+; fib(eax) -> eax, the naive recursion. Clobbers edx.
+fib:    cmp     eax, 2
+        jb      .done
+        push    ebx
+        push    eax
+        dec     eax
+        call    fib
+        mov     ebx, eax
+        pop     eax
+        sub     eax, 2
+        call    fib
+        add     eax, ebx
+        pop     ebx
+.done:  ret
+
+%include "print.inc"
+
+        section .data
+newline: db     10
