@@ -1,6 +1,6 @@
 // libFuzzer target: any bytes as guest code for the x86 -> AArch64 translator.
 //
-// Every input is translated block after block, from each of its first 16 byte offsets (so
+// Every input is translated block after block, from each of its first 4 byte offsets (so
 // misaligned decodes are covered too); each block must come out consistent or say why it
 // stops ("unsupported instruction ..."). One input in eight is also run on the real DBT
 // engine (Unicorn's ARM64 CPU), which must end by itself -- finished, or failed with a
@@ -41,7 +41,7 @@ void translateAll(const std::vector<uint8_t>& code) {
         std::memcpy(out, code.data() + (address - kBase), n);
         return n;
     };
-    for (uint32_t first = 0; first < std::min<size_t>(code.size(), 16); ++first) {
+    for (uint32_t first = 0; first < std::min<size_t>(code.size(), 4); ++first) {
         uint32_t at = kBase + first;
         while (at - kBase < code.size()) {
             const uint32_t before = at;
@@ -71,7 +71,7 @@ void runOnEngine(const std::vector<uint8_t>& code) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    if (size == 0 || size > 4096) return -1;  // reject: an empty or oversized program says nothing new
+    if (size == 0 || size > 1024) return -1;  // reject: an empty or oversized program says nothing new
     const std::vector<uint8_t> code(data, data + size);
     translateAll(code);
     if (data[0] % 8 == 0) runOnEngine(code);

@@ -106,6 +106,10 @@ GuestImage parseGuestImage(const std::string& name, std::vector<uint8_t> bytes) 
         throwInputAt(name, 0, "truncated: the Multiboot header promises " + std::to_string(promised) +
                                   " bytes from offset " + hex(file_offset) + ", the file holds " +
                                   std::to_string(bytes.size() - file_offset));
+    // Multiboot: the bss follows the loaded image, so a nonzero end below it is a broken header
+    // (found by fuzz/fuzz_kernel_image.cpp; kept in fuzz/regressions/kernel_image).
+    if (bss_end_addr && bss_end_addr < uint64_t{load_addr} + promised)
+        throwInputAt(name, header + 24, "Multiboot bss_end_addr " + hex(bss_end_addr) + " lies below the end of the loaded image");
     const uint64_t end = std::max<uint64_t>(uint64_t{load_addr} + promised, bss_end_addr);
     checkFitsInRam(name, load_addr, end);
     if (entry_addr < load_addr || entry_addr >= load_addr + promised)

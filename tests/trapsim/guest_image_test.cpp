@@ -64,6 +64,18 @@ TEST(GuestImage, EmptyAndBadChecksumAreInputErrors) {
     EXPECT_NE(inputError([&] { parseGuestImage("k.bin", bytes); }).find("bad checksum"), std::string::npos);
 }
 
+TEST(GuestImage, BssEndBelowTheLoadedImageIsRefused) {
+    // Found by fuzz_kernel_image: bss_end_addr (header word 6) 0x100010 inside a 64-byte image.
+    std::vector<uint8_t> bytes = multibootImage(64);
+    const uint32_t bss_end = 0x100010;
+    std::memcpy(bytes.data() + 24, &bss_end, 4);
+    EXPECT_EQ(inputError([&] { parseGuestImage("k.bin", bytes); }),
+              "k.bin:24: Multiboot bss_end_addr 0x100010 lies below the end of the loaded image");
+    const uint32_t past_the_end = 0x100000 + 64 + 0x1000;  // a real bss after the image is fine
+    std::memcpy(bytes.data() + 24, &past_the_end, 4);
+    EXPECT_EQ(parseGuestImage("k.bin", bytes).bss_end, past_the_end);
+}
+
 TEST(GuestImage, ImageLargerThanRamIsRefused) {
     std::vector<uint8_t> huge(4u << 20, 0x90);
     EXPECT_NE(inputError([&] { parseGuestImage("big.bin", huge); }).find("outside guest RAM"), std::string::npos);
