@@ -42,17 +42,9 @@ _start:
         dec     ebp
         jnz     .rep
 
-        call    print_u32
-        mov     ecx, newline
-        mov     edx, 1
-        call    print_str
-        mov     eax, 1                  ; exit(0)
-        xor     ebx, ebx
-        int     0x80
+        jmp     exit_with_u32_line
 
 %include "print.inc"
 
-        section .data
-newline: db     10
         section .bss
 data:   resb    SIZE

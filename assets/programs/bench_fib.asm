@@ -11,13 +11,7 @@ N       equ     27
 _start:
         mov     eax, N
         call    fib
-        call    print_u32
-        mov     ecx, newline
-        mov     edx, 1
-        call    print_str
-        mov     eax, 1                  ; exit(0)
-        xor     ebx, ebx
-        int     0x80
+        jmp     exit_with_u32_line
 
 ; fib(eax) -> eax, the naive recursion. Clobbers edx.
 fib:    cmp     eax, 2
@@ -35,6 +29,3 @@ fib:    cmp     eax, 2
 .done:  ret
 
 %include "print.inc"
-
-        section .data
-newline: db     10

@@ -47,18 +47,10 @@ _start:
         jnz     .rep
 
         mov     eax, ebp
-        call    print_u32
-        mov     ecx, newline
-        mov     edx, 1
-        call    print_str
-        mov     eax, 1                  ; exit(0)
-        xor     ebx, ebx
-        int     0x80
+        jmp     exit_with_u32_line
 
 %include "print.inc"
 
-        section .data
-newline: db     10
         section .bss
 src:    resb    SIZE
 dst:    resb    SIZE
