@@ -71,7 +71,7 @@ ArgParser runParser() {
         .option("--user", "UID[:GID]", "Run the command as this numeric user and group (no capabilities then)")
         .flag("--init", "PID 1 is a small init that forwards signals and reaps zombies; the command is its child")
         .flag("--json", "Capture the output and print one JSON object with phases and cgroup readings")
-        .positional("CMD...", "The command and its arguments (after --)");
+        .positional("CMD...", "The command and its arguments (after --); with --image, the image's Cmd when left out", false);
     return parser;
 }
 
@@ -455,14 +455,14 @@ int runContainerVerb(const Args& given) {
         config.detached = true;
         config.keep_after_exit = !parser.has("--rm");
         config.capture_output = false;
-        ct::ContainerEngine engine(config);  // bad input: exit 2 here, before anything forks
+        ct::validateConfig(config);  // bad input: exit 2 here, before anything forks
         if (::geteuid() != 0) throw Error(Error::Kind::System, "container run: needs root for now");
         return runDetached(config, image, parser.has("--json"));
     }
     const bool json = parser.has("--json");
     config.capture_output = json;
 
-    { ct::ContainerEngine check(config); }  // bad input: vl::Error(Input), exit 2, before any mount
+    ct::validateConfig(config);  // bad input: vl::Error(Input), exit 2, before any mount
     if (::geteuid() != 0)
         throw Error(Error::Kind::System,
                     "container run: needs root for now (rootless containers with user namespaces come later)");

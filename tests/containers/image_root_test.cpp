@@ -153,6 +153,28 @@ TEST_F(ImageRootTest, BuildRunsInAContainerCachesAndRunsEverywhere) {
     EXPECT_EQ(cacheHits(edited.out), (std::vector<bool>{true, false, false, false, false, false})) << edited.out;
 }
 
+TEST_F(ImageRootTest, ContainerRunImageUsesTheImagesSettingsUnderTheCommandLines) {
+    vl::TempDir context("vltest-image-run");
+    writeFile(context.path() + "/greeting.txt", "hello from COPY\n");
+    writeFile(context.path() + "/Labfile", kLabfile);
+    const std::string name = uniqueName("vltest-run-image");
+    ASSERT_EQ(runVirtlab({"image", "build", "-f", context.path() + "/Labfile", "-t", name, context.path()}).exit_status, 0);
+
+    // No command: the image's Cmd, in its WorkingDir, with its Env.
+    const auto plain = runVirtlab({"container", "run", "--image", name});
+    EXPECT_EQ(plain.exit_status, 0) << plain.err;
+    EXPECT_EQ(plain.out, kExpectedOutput);
+    // --env wins over the image's Env, a command after -- over its Cmd; WorkingDir stays.
+    const auto given = runVirtlab({"container", "run", "--image", name, "--env", "WHO=student", "--", "/bin/sh", "-c", "echo $WHO; pwd"});
+    EXPECT_EQ(given.exit_status, 0) << given.err;
+    EXPECT_EQ(given.out, "student\n/srv\n");
+
+    EXPECT_EQ(runVirtlab({"container", "run", "--image", "vltest-no-such-image"}).exit_status, 2);
+    const auto both = runVirtlab({"container", "run", "--image", name, "--rootfs", context.path(), "--", "true"});
+    EXPECT_EQ(both.exit_status, 2);
+    EXPECT_NE(both.err.find("--rootfs and --image exclude each other"), std::string::npos) << both.err;
+}
+
 TEST_F(ImageRootTest, FailingRunIsReportedWithItsLineAndRecordsNothing) {
     vl::TempDir dir("vltest-image-root");
     writeFile(dir.path() + "/Labfile", "FROM busybox\nRUN echo partial > /half\nRUN exit 3\nCMD [\"true\"]\n");

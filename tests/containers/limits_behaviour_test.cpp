@@ -15,31 +15,14 @@
 #include <fstream>
 #include <thread>
 
+#include "detached_containers.h"
 #include "residue.h"
 #include "tests/support/cli_runner.h"
 
 namespace vl::test {
 namespace {
 
-class ContainerLimits : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (::geteuid() != 0) GTEST_SKIP() << "cgroups need root";
-    }
-    void TearDown() override {
-        for (const auto& id : started_) runVirtlab({"container", "rm", "--force", id});
-    }
-    std::string detached(std::vector<std::string> args) {
-        std::vector<std::string> all{"container", "run", "-d"};
-        all.insert(all.end(), args.begin(), args.end());
-        const CliResult r = runVirtlab(all);
-        EXPECT_EQ(r.exit_status, 0) << r.err;
-        const std::string id = r.out.substr(0, r.out.find('\n'));
-        started_.push_back(id);
-        return id;
-    }
-    std::vector<std::string> started_;
-};
+using ContainerLimits = DetachedContainers;
 
 // Idle CPU time of the whole host so far, in microseconds (/proc/stat: idle + iowait, in
 // USER_HZ ticks of 10 ms).
@@ -92,8 +75,7 @@ TEST_F(ContainerLimits, ForkBombStopsAtThePidsLimit) {
     EXPECT_LE(cgroup["pids_current"].toInteger(), 24);
     EXPECT_GE(cgroup["pids_limit_hits"].toInteger(), 1) << "fork() was refused at the limit";
     // VirtLab is still in charge: the container stops and leaves nothing.
-    EXPECT_EQ(runVirtlab({"container", "rm", "--force", id}).exit_status, 0);
-    started_.clear();
+    EXPECT_EQ(removeNow(id).exit_status, 0);
     const auto left = residueOf(id);
     EXPECT_TRUE(left.empty()) << left.front();
 }

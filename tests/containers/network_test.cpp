@@ -19,41 +19,17 @@
 
 #include "containers/net/bridge_network.h"
 #include "containers/net/links.h"
+#include "detached_containers.h"
 #include "residue.h"
 #include "tests/support/cli_runner.h"
 
 namespace vl::test {
 namespace {
 
-class ContainerNetwork : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (::geteuid() != 0) GTEST_SKIP() << "veths and bridges need root";
-    }
-    void TearDown() override {
-        for (const auto& id : started_) runVirtlab({"container", "rm", "--force", id});
-    }
-    std::string detached(std::vector<std::string> args) {
-        std::vector<std::string> all{"container", "run", "-d"};
-        all.insert(all.end(), args.begin(), args.end());
-        const CliResult r = runVirtlab(all);
-        EXPECT_EQ(r.exit_status, 0) << r.err;
-        const std::string id = r.out.substr(0, r.out.find('\n'));
-        started_.push_back(id);
-        return id;
-    }
-    std::vector<std::string> started_;
-};
-
-QJsonObject json(const CliResult& r) {
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(r.out), &error);
-    EXPECT_EQ(error.error, QJsonParseError::NoError) << r.out << r.err;
-    return doc.object();
-}
+using ContainerNetwork = DetachedContainers;
 
 QJsonObject networkOf(const std::string& id) {
-    return json(runVirtlab({"container", "inspect", id, "--json"}))["network"].toObject();
+    return jsonOf(runVirtlab({"container", "inspect", id, "--json"}))["network"].toObject();
 }
 
 bool hostHasLink(const std::string& name) {
@@ -81,7 +57,7 @@ TEST_F(ContainerNetwork, TwoContainersOnTheBridgePingEachOther) {
                                     "ip -4 addr show eth0; ip route; ping -c 1 -W 3 " + address_a},
                                    60);
     EXPECT_EQ(r.exit_status, 0) << r.out << r.err;
-    const QJsonObject b = json(r);
+    const QJsonObject b = jsonOf(r);
     const std::string out = b["stdout"].toString().toStdString();
     const std::string address_b = b["network"].toObject()["address"].toString().toStdString();
     EXPECT_NE(address_b, address_a);
@@ -125,7 +101,7 @@ TEST_F(ContainerNetwork, AddressesNeverCollideAndAreReused) {
 
 TEST_F(ContainerNetwork, GcRemovesTheBridgeAndVethsAKilledRunLeft) {
     const std::string id = detached({"--net", "bridge", "--", "sleep", "60"});
-    const pid_t monitor = static_cast<pid_t>(json(runVirtlab({"container", "inspect", id, "--json"}))["owner_pid"].toInteger());
+    const pid_t monitor = static_cast<pid_t>(jsonOf(runVirtlab({"container", "inspect", id, "--json"}))["owner_pid"].toInteger());
     ASSERT_GT(monitor, 1);
     ASSERT_EQ(::kill(monitor, SIGKILL), 0);  // the monitor this test started
     // A stray veth of a container nobody records (a run killed between creating the pair
@@ -140,11 +116,11 @@ TEST_F(ContainerNetwork, GcRemovesTheBridgeAndVethsAKilledRunLeft) {
     EXPECT_TRUE(hostHasLink(stray));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (std::chrono::steady_clock::now() < deadline &&
-           json(runVirtlab({"container", "inspect", id, "--json"}))["status"].toString() != "dead")
+           jsonOf(runVirtlab({"container", "inspect", id, "--json"}))["status"].toString() != "dead")
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_TRUE(hostHasLink("vlab0")) << "the bridge outlives a killed owner until gc";
 
-    const QJsonObject gc = json(runVirtlab({"container", "gc", "--json"}));
+    const QJsonObject gc = jsonOf(runVirtlab({"container", "gc", "--json"}));
     EXPECT_TRUE(gc["problems"].toArray().isEmpty());
     QStringList removed;
     for (const auto& r : gc["removed"].toArray()) removed.append(r.toString());
@@ -158,7 +134,7 @@ TEST_F(ContainerNetwork, GcRemovesTheBridgeAndVethsAKilledRunLeft) {
 TEST_F(ContainerNetwork, NoneIsTheDefaultWithOnlyLoopback) {
     const CliResult r = runVirtlab({"container", "run", "--json", "--", "/bin/sh", "-c", "ip -o link | cut -d: -f2"});
     ASSERT_EQ(r.exit_status, 0) << r.err;
-    const QJsonObject o = json(r);
+    const QJsonObject o = jsonOf(r);
     EXPECT_EQ(o["stdout"].toString(), " lo\n");
     EXPECT_EQ(o["network"].toObject()["mode"].toString(), "none");
     EXPECT_FALSE(o["network"].toObject().contains("address"));

@@ -12,38 +12,14 @@
 #include <sstream>
 #include <thread>
 
+#include "detached_containers.h"
 #include "residue.h"
 #include "tests/support/cli_runner.h"
 
 namespace vl::test {
 namespace {
 
-class ContainerOptions : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (::geteuid() != 0) GTEST_SKIP() << "containers need root";
-    }
-    void TearDown() override {
-        for (const auto& id : started_) runVirtlab({"container", "rm", "--force", id});
-    }
-    std::string detached(std::vector<std::string> args) {
-        std::vector<std::string> all{"container", "run", "-d"};
-        all.insert(all.end(), args.begin(), args.end());
-        const CliResult r = runVirtlab(all);
-        EXPECT_EQ(r.exit_status, 0) << r.err;
-        const std::string id = r.out.substr(0, r.out.find('\n'));
-        started_.push_back(id);
-        return id;
-    }
-    std::vector<std::string> started_;
-};
-
-QJsonObject json(const CliResult& r) {
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(r.out), &error);
-    EXPECT_EQ(error.error, QJsonParseError::NoError) << r.out << r.err;
-    return doc.object();
-}
+using ContainerOptions = DetachedContainers;
 
 TEST_F(ContainerOptions, EnvWorkdirAndUserAreWhatTheCommandSees) {
     const CliResult r = runVirtlab({"container", "run", "--json", "--env", "GREETING=hello world", "-e", "EMPTY=",
@@ -51,7 +27,7 @@ TEST_F(ContainerOptions, EnvWorkdirAndUserAreWhatTheCommandSees) {
                                     "echo \"$GREETING|${EMPTY-unset}|$HOME|$PATH\"; pwd; id -u; id -g; id -G;"
                                     " grep -E '^Cap(Eff|Prm)' /proc/self/status; touch /tmp/mine && stat -c %u:%g /tmp/mine"});
     ASSERT_EQ(r.exit_status, 0) << r.out << r.err;
-    const QJsonObject o = json(r);
+    const QJsonObject o = jsonOf(r);
     EXPECT_EQ(o["stdout"].toString().toStdString(),
               "hello world||/srv|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
               "/srv/app\n1000\n1001\n1001\n"
@@ -71,7 +47,7 @@ TEST_F(ContainerOptions, ExecRunsWithTheContainersEnvWorkdirAndUser) {
     const CliResult r = runVirtlab({"container", "exec", id, "--", "/bin/sh", "-c", "echo $STAGE; pwd; id -u"});
     EXPECT_EQ(r.exit_status, 0) << r.err;
     EXPECT_EQ(r.out, "lab\n/work\n1234\n");
-    const QJsonObject config = json(runVirtlab({"container", "inspect", id, "--json"}))["config"].toObject();
+    const QJsonObject config = jsonOf(runVirtlab({"container", "inspect", id, "--json"}))["config"].toObject();
     EXPECT_EQ(config["workdir"].toString(), "/work");
     EXPECT_EQ(config["user"].toString(), "1234:1234");
     EXPECT_EQ(config["init"].toBool(true), false);
@@ -119,7 +95,7 @@ TEST_F(ContainerOptions, InitForwardsSigtermAndPassesTheStatusThrough) {
     // Under the init, sleep is pid 2 and dies of the forwarded SIGTERM at once.
     const std::string inited = detached({"--init", "--", "sleep", "60"});
     EXPECT_EQ(runVirtlab({"container", "stop", "--time", "5", inited}).out, "terminated\n");
-    const QJsonObject inspect = json(runVirtlab({"container", "inspect", inited, "--json"}));
+    const QJsonObject inspect = jsonOf(runVirtlab({"container", "inspect", inited, "--json"}));
     EXPECT_EQ(inspect["exit_code"].toInt(), 128 + 15);
 
     EXPECT_EQ(runVirtlab({"container", "run", "--init", "--", "/bin/sh", "-c", "exit 7"}).exit_status, 7);
