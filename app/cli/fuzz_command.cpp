@@ -4,6 +4,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 
+#include <csignal>
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -16,6 +18,10 @@
 namespace vl::cli {
 namespace {
 
+// Ctrl-C or SIGTERM ends the run after the case in progress; the report covers the cases done.
+volatile std::sig_atomic_t g_stop_requested = 0;
+extern "C" void requestStop(int) { g_stop_requested = 1; }
+
 int runFuzz(const Args& args) {
     ArgParser parser("virtlab fuzz dbt [options]",
                      "Differential fuzzing of the x86 -> AArch64 translator against Unicorn's x86 CPU: random\n"
@@ -24,6 +30,7 @@ int runFuzz(const Args& args) {
     parser.positional("TARGET", "what to fuzz: dbt")
         .option("--cases", "N", "number of random programs", "1000")
         .option("--seed", "S", "random seed (the same seed gives the same programs)", "1")
+        .option("--progress", "N", "a progress line on stderr every N cases (0: none)", "1000")
         .flag("--json", "print one JSON object instead of text");
     if (!parser.parse(args)) return 0;
     if (parser.positionalValue("TARGET") != "dbt")
@@ -32,17 +39,39 @@ int runFuzz(const Args& args) {
     const uint64_t seed = parser.unsignedValue("--seed", 1);
     const bool json = parser.has("--json");
 
-    const emu::dbt::FuzzReport report = emu::dbt::fuzzDbt(cases, seed, [&](uint64_t done) {
-        if (!json && (done % 100 == 0 || done == cases)) std::fprintf(stderr, "\r%llu/%llu cases", static_cast<unsigned long long>(done),
-                                                                    static_cast<unsigned long long>(cases));
-    });
-    if (!json && cases) std::fprintf(stderr, "\n");
+    const uint64_t every = parser.unsignedValue("--progress", 1000);
+
+    g_stop_requested = 0;
+    struct sigaction action {};
+    action.sa_handler = requestStop;
+    sigemptyset(&action.sa_mask);
+    struct sigaction old_int {}, old_term {};
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
+    const auto start = std::chrono::steady_clock::now();
+    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    const emu::dbt::FuzzReport report = emu::dbt::fuzzDbt(
+        cases, seed,
+        [&](uint64_t done, size_t divergences) {
+            if (every == 0 || (done % every != 0 && done != cases)) return;
+            std::fprintf(stderr, "fuzz dbt: %llu/%llu cases, %zu divergences, %.0f s, %.1f cases/s (seed %llu)\n",
+                         static_cast<unsigned long long>(done), static_cast<unsigned long long>(cases), divergences, seconds(),
+                         static_cast<double>(done) / seconds(), static_cast<unsigned long long>(seed));
+        },
+        [] { return g_stop_requested != 0; });
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    const double elapsed = seconds();
+    if (report.stopped) std::fprintf(stderr, "fuzz dbt: stopped after %llu cases\n", static_cast<unsigned long long>(report.cases));
     if (json) {
         QJsonObject out;
         out.insert("target", "dbt");
         out.insert("cases", static_cast<qint64>(report.cases));
         out.insert("seed", static_cast<qint64>(report.seed));
         out.insert("divergences", static_cast<qint64>(report.divergences.size()));
+        out.insert("stopped", report.stopped);
+        out.insert("seconds", elapsed);
+        out.insert("cases_per_second", elapsed > 0 ? static_cast<double>(report.cases) / elapsed : 0.0);
         QJsonArray failures;
         for (const auto& f : report.divergences) {
             QJsonObject o;
@@ -66,6 +95,7 @@ int runFuzz(const Args& args) {
 
 }  // namespace
 
-VIRTLAB_COMMAND(fuzz, "fuzz", "fuzz dbt [--cases N] [--seed S] [--json]   translator against Unicorn x86", 22, &runFuzz);
+VIRTLAB_COMMAND(fuzz, "fuzz", "fuzz dbt [--cases N] [--seed S] [--progress N] [--json]   translator against Unicorn x86", 22,
+                &runFuzz);
 
 }  // namespace vl::cli

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "emulator/linux_process_layout.h"
 #include "emulator/linux_stack.h"
+#include "emulator/dbt/flag_liveness.h"
 #include "emulator/dbt/runtime_helpers.h"
 
 namespace vl::emu {
@@ -62,6 +63,7 @@ void DbtEngine::reset() {
     setReg(xReg(kMemBase), kGuestBase);
     setReg(xReg(kLookupBase), kLookupAddress);
     setReg(xReg(kDirection), 1);  // DF = 0
+    system_flags_ = kInterruptFlag;
     setReg(xReg(kSegmentBases), 0);
     eip_ = image_.entry;
     tls_bases_.clear();
@@ -86,13 +88,21 @@ void DbtEngine::reset() {
     registers_ = readRegisters();
 }
 
-const TranslatedBlock& DbtEngine::translateAndInsert(uint32_t guest) {
-    const CodeFetch fetch = [this](uint32_t address, uint8_t* out, size_t want) -> size_t {
+dbt::CodeFetch DbtEngine::codeFetch() {
+    return [this](uint32_t address, uint8_t* out, size_t want) -> size_t {
         if (readMemory(address, out, want)) return want;
         size_t n = 0;  // the tail of mapped memory: byte by byte up to the hole
         while (n < want && readMemory(address + static_cast<uint32_t>(n), out + n, 1)) ++n;
         return n;
     };
+}
+
+uint8_t DbtEngine::flagsLiveAt(uint32_t eip) {
+    return dbt::flagsLiveIn(decoder_, codeFetch(), eip, [](uint32_t, uint32_t) { return true; });
+}
+
+const TranslatedBlock& DbtEngine::translateAndInsert(uint32_t guest) {
+    const CodeFetch fetch = codeFetch();
     // Translate at the current position; if the cache is full, flush and translate again
     // there (branch offsets depend on where the code goes).
     uint64_t at = cache_->reserve(0);
@@ -354,6 +364,25 @@ void DbtEngine::serveHelper(uint16_t immediate) {
         setReg(xReg(kSegmentBases), bases);
         return;
     }
+    if (kind == HelperKind::PushFlags) {
+        const uint32_t eflags = readRegisters().eflags;
+        setReg(xReg(20), size == 2 ? eflags & 0xFFFF : eflags);
+        return;
+    }
+    if (kind == HelperKind::PopFlags) {
+        // QEMU's gen_popf at CPL 0: the arithmetic flags and DF, plus TF, IF, IOPL, NT, AC, ID
+        // (the 16-bit form only the low half of those).
+        const auto value = static_cast<uint32_t>(reg(xReg(20)));
+        if (value & kTrapFlag) return stop("unsupported instruction popf setting TF (single-step traps) at ");
+        const uint32_t mask = size == 2 ? kPopfSystemBits & 0xFFFF : kPopfSystemBits;
+        system_flags_ = (system_flags_ & ~mask) | (value & mask);
+        const HostFlags out = hostFromEflags(value);
+        setReg(UC_ARM64_REG_NZCV, out.nzcv);
+        setReg(xReg(kPfSource), out.pf_source);
+        setReg(xReg(kAfSource), out.af_source);
+        setReg(xReg(kDirection), (value & 0x400) ? 0xFFFFFFFFu : 1u);  // as std/cld set it
+        return;
+    }
     HelperState state;
     for (unsigned i = 0; i < 8; ++i) state.regs[i] = static_cast<uint32_t>(reg(xReg(i)));
     HostFlags flags;
@@ -494,7 +523,7 @@ X86Registers DbtEngine::readRegisters() const {
     flags.nzcv = reg(UC_ARM64_REG_NZCV);
     flags.pf_source = static_cast<uint32_t>(reg(xReg(kPfSource)));
     flags.af_source = static_cast<uint32_t>(reg(xReg(kAfSource)));
-    r.eflags = eflagsFromHost(flags);
+    r.eflags = (eflagsFromHost(flags) & ~kPopfSystemBits) | system_flags_;
     if (static_cast<uint32_t>(reg(xReg(kDirection))) != 1) r.eflags |= 0x400;  // DF
     return r;
 }

@@ -63,6 +63,10 @@ public:
     const GuestImage& image() const { return image_; }
     // Reads guest memory (for comparisons); false where nothing is mapped.
     bool readGuestMemory(uint32_t address, void* out, size_t length) { return readMemory(address, out, length); }
+    // The flags (host_abi.h FlagBit) the code at `eip` may read before overwriting them. The
+    // others are dead there: the translator may have skipped computing them in the block
+    // before, so a comparison with another CPU at this boundary must not look at them.
+    uint8_t flagsLiveAt(uint32_t eip);
     // Every translated block so far, in guest address order (valid until the next run()).
     std::vector<const dbt::TranslatedBlock*> translatedBlocks() const { return cache_->blocks(); }
 
@@ -85,6 +89,7 @@ private:
     bool unmapMemory(uint32_t address, uint32_t length) override;
     bool installTlsSegment(uint32_t entry, uint32_t base, uint32_t limit, bool limit_in_pages) override;
 
+    dbt::CodeFetch codeFetch();
     const dbt::TranslatedBlock& blockFor(uint32_t guest);
     const dbt::TranslatedBlock& translateAndInsert(uint32_t guest);
     uint64_t reg(int id) const;
@@ -119,6 +124,11 @@ private:
     std::map<uint32_t, uint32_t> tls_bases_;
     uint16_t fs_selector_ = 0, gs_selector_ = 0;
     std::set<uint32_t> protected_pages_;
+    // EFLAGS bits beyond the six flags and DF that popf can change at ring 0 (IF, IOPL, NT, AC,
+    // ID; TF stops the run): no translated code reads them, pushf and the registers show them.
+    static constexpr uint32_t kTrapFlag = 0x100, kInterruptFlag = 0x200;
+    static constexpr uint32_t kPopfSystemBits = kTrapFlag | kInterruptFlag | 0x3000 | 0x4000 | 0x40000 | 0x200000;
+    uint32_t system_flags_ = kInterruptFlag;
 
     std::atomic<uint64_t> guest_instructions_{0};
     std::atomic<uint64_t> blocks_translated_{0};

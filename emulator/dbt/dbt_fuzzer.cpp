@@ -52,7 +52,7 @@ public:
 
     // The second slice of the ISA (issue 3): every instruction the translator gained.
     std::string more(std::vector<std::string>& body, unsigned& labels) {
-        switch (below(20)) {
+        switch (below(21)) {
         case 0: {  // adc/sbb, every width and operand shape
             const uint32_t n = size();
             const std::string op = below(2) ? "adc " : "sbb ";
@@ -155,6 +155,19 @@ public:
         case 17: {
             body.push_back("mov eax, " + hex(below(2) ? below(2) : 0x80000000u));
             return "cpuid";
+        }
+        case 19: {  // pushf/popf: EFLAGS to a register, and random flags (DF, IF, AC, ID, ...;
+                    // never TF, whose single-step trap neither side models) loaded from the stack
+            const bool word = below(4) == 0;
+            if (below(2)) {
+                body.push_back(word ? "pushfw" : "pushfd");
+                return word ? "pop " + r16() : "pop " + r32();
+            }
+            body.push_back(word ? "push word " + hex(value() & 0xFEFF) : "push dword " + hex(value() & ~0x100u));
+            body.push_back(word ? "popfw" : "popfd");
+            body.push_back(word ? "pushfw" : "pushfd");
+            body.push_back(word ? "pop " + r16() : "pop " + r32());
+            return "cld";
         }
         case 18: {  // the direction flag alone: std then cld around an unrelated instruction
             body.push_back("std");
@@ -338,17 +351,22 @@ FuzzCase shrink(FuzzCase c, const std::string& reason) {
 
 }  // namespace
 
-FuzzReport fuzzDbt(uint64_t cases, uint64_t seed, const std::function<void(uint64_t)>& progress) {
+FuzzReport fuzzDbt(uint64_t cases, uint64_t seed, const std::function<void(uint64_t, size_t)>& progress,
+                   const std::function<bool()>& stop_requested) {
     FuzzReport report;
     report.seed = seed;
     for (uint64_t i = 0; i < cases; ++i) {
+        if (stop_requested && stop_requested()) {
+            report.stopped = true;
+            break;
+        }
         const FuzzCase c = randomFuzzCase(seed, i);
         if (auto why = runFuzzCase(c)) {
             const FuzzCase small = shrink(c, *why);
             report.divergences.push_back({i, runFuzzCase(small).value_or(*why), small.source()});
         }
         ++report.cases;
-        if (progress) progress(i + 1);
+        if (progress) progress(i + 1, report.divergences.size());
     }
     return report;
 }

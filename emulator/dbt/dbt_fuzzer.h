@@ -31,6 +31,7 @@ struct FuzzReport {
     uint64_t cases = 0;
     uint64_t seed = 0;
     uint64_t guest_instructions = 0;
+    bool stopped = false;              // stop_requested() ended the run before `cases`
     std::vector<FuzzFailure> divergences;
 };
 
@@ -41,7 +42,9 @@ inline constexpr uint32_t kFuzzDataSize = 256;
 FuzzCase randomFuzzCase(uint64_t seed, uint64_t index, size_t length = 24);
 // Assembles and compares one case; nothing when the translator and Unicorn agree.
 std::optional<std::string> runFuzzCase(const FuzzCase& c);
-// `progress` (may be empty) is called after each case with the number done.
-FuzzReport fuzzDbt(uint64_t cases, uint64_t seed, const std::function<void(uint64_t)>& progress = {});
+// `progress` (may be empty) is called after each case with the number done and the
+// divergences so far; `stop_requested` (may be empty) is asked before each case.
+FuzzReport fuzzDbt(uint64_t cases, uint64_t seed, const std::function<void(uint64_t done, size_t divergences)>& progress = {},
+                   const std::function<bool()>& stop_requested = {});
 
 }  // namespace vl::emu::dbt

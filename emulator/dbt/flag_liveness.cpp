@@ -58,15 +58,81 @@ FlagUse flagUse(const GuestInsn& in) {
         return in.rep ? FlagUse{kAllFlags, 0, kAllFlags} : FlagUse{0, kAllFlags, kAllFlags};
     // A #DE stops the run with the flags as they were: keep them exact up to the divide.
     case X86_INS_DIV: case X86_INS_IDIV: return {kAllFlags, 0, 0};
+    case X86_INS_PUSHF: case X86_INS_PUSHFD: return {kAllFlags, 0, 0};
+    case X86_INS_POPF: case X86_INS_POPFD: return {0, kAllFlags, kAllFlags};
     // Leaving for a system call hands the flags to the outside world.
     case X86_INS_INT: return {kAllFlags, 0, 0};
     default: return {conditionReads(in.id), 0, 0};
     }
 }
 
-std::vector<uint8_t> liveFlagsAfter(const std::vector<GuestInsn>& block) {
+bool endsBlock(const GuestInsn& in) {
+    switch (in.id) {
+    case X86_INS_JMP: case X86_INS_CALL: case X86_INS_RET: case X86_INS_LOOP: case X86_INS_JECXZ:
+    case X86_INS_INT:
+        return true;
+    default: return x86ConditionOf(in.id).has_value() && in.mnemonic[0] == 'j';
+    }
+}
+
+namespace {
+
+// Instructions that neither read nor write any of the six flags. Everything else that
+// flagUse() knows nothing about (x87, pushf, far transfers, ...) is taken to read them all.
+bool flagNeutral(unsigned id) {
+    switch (id) {
+    case X86_INS_MOV: case X86_INS_MOVZX: case X86_INS_MOVSX: case X86_INS_LEA: case X86_INS_PUSH: case X86_INS_POP:
+    case X86_INS_XCHG: case X86_INS_NOP: case X86_INS_NOT: case X86_INS_CBW: case X86_INS_CWDE: case X86_INS_CWD:
+    case X86_INS_CDQ: case X86_INS_JMP: case X86_INS_CALL: case X86_INS_RET: case X86_INS_LOOP: case X86_INS_JECXZ:
+    case X86_INS_LEAVE: case X86_INS_MOVSB: case X86_INS_MOVSW: case X86_INS_MOVSD: case X86_INS_STOSB:
+    case X86_INS_STOSW: case X86_INS_STOSD: case X86_INS_LODSB: case X86_INS_LODSW: case X86_INS_LODSD:
+        return true;
+    default: return false;
+    }
+}
+
+}  // namespace
+
+uint8_t flagsLiveIn(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t address, const CodeWindow& window) {
+    constexpr size_t kLookAhead = 16;
+    uint8_t live_in = 0, written = 0;
+    uint32_t at = address;
+    for (size_t n = 0; n < kLookAhead && (live_in | written) != kAllFlags; ++n) {
+        uint8_t bytes[16];
+        const size_t got = fetch(at, bytes, sizeof bytes);
+        GuestInsn in;
+        if (got == 0 || !decoder.decode(bytes, got, at, in) || !window(at, in.length)) break;
+        const FlagUse use = flagUse(in);
+        const bool known = (use.reads | use.writes | use.sets) != 0 || flagNeutral(in.id);
+        // An instruction the translator will refuse stops the run there, flags on show.
+        if (!known || in.unsupported_prefix) break;
+        for (const GuestOperand& op : in.ops)
+            if (op.segment_register && in.id != X86_INS_MOV) return kAllFlags;
+        live_in = static_cast<uint8_t>(live_in | (use.reads & ~written));
+        written = static_cast<uint8_t>(written | use.writes);
+        if (endsBlock(in)) break;
+        at = in.next();
+    }
+    return static_cast<uint8_t>(live_in | (kAllFlags & ~written));
+}
+
+uint8_t flagsLiveAtEnd(const X86Decoder& decoder, const CodeFetch& fetch, const std::vector<GuestInsn>& block,
+                       const CodeWindow& window) {
+    if (block.empty()) return kAllFlags;
+    const GuestInsn& last = block.back();
+    if (!endsBlock(last) || last.ops.empty() || last.ops[0].kind != OpKind::Imm) return kAllFlags;
+    const uint32_t target = last.ops[0].imm;
+    switch (last.id) {
+    case X86_INS_JMP: case X86_INS_CALL: return flagsLiveIn(decoder, fetch, target, window);
+    case X86_INS_INT: return kAllFlags;
+    default:  // jcc, loop, jecxz: taken or not
+        return static_cast<uint8_t>(flagsLiveIn(decoder, fetch, target, window) | flagsLiveIn(decoder, fetch, last.next(), window));
+    }
+}
+
+std::vector<uint8_t> liveFlagsAfter(const std::vector<GuestInsn>& block, uint8_t live_at_end) {
     std::vector<uint8_t> live_after(block.size());
-    uint8_t live = kAllFlags;
+    uint8_t live = live_at_end;
     for (size_t i = block.size(); i-- > 0;) {
         live_after[i] = live;
         const FlagUse use = flagUse(block[i]);

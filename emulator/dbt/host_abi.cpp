@@ -12,6 +12,11 @@ uint32_t eflagsFromHost(const HostFlags& h) {
            (v ? 0x800u : 0u);
 }
 
+uint32_t eflagsMaskOf(uint8_t bits) {
+    return ((bits & kCF) ? 0x1u : 0u) | ((bits & kPF) ? 0x4u : 0u) | ((bits & kAF) ? 0x10u : 0u) | ((bits & kZF) ? 0x40u : 0u) |
+           ((bits & kSF) ? 0x80u : 0u) | ((bits & kOF) ? 0x800u : 0u);
+}
+
 HostFlags hostFromEflags(uint32_t eflags) {
     HostFlags h;
     h.nzcv = (uint64_t(eflags >> 7 & 1) << 31) | (uint64_t(eflags >> 6 & 1) << 30) | (uint64_t(~eflags & 1) << 29) |

@@ -56,6 +56,8 @@ enum class HelperKind : uint16_t {
     Imul2 = 10,       // w20 = w20 * w21 (16-bit two/three-operand imul)
     LoadSegment = 11, // w20 = selector, w21 = 4 (fs) or 5 (gs)
     ReadSegment = 12, // w21 = 4 (fs) or 5 (gs); w20 = its selector
+    PushFlags = 13,   // w20 = EFLAGS as pushf stores it (the low 16 bits for size 2)
+    PopFlags = 14,    // EFLAGS = w20 as popf at ring 0 loads it: the six flags, DF, IF, IOPL, NT, AC, ID
 };
 inline constexpr uint16_t helperImmediate(HelperKind k, uint8_t size) { return static_cast<uint16_t>(static_cast<uint16_t>(k) | size << 8); }
 
@@ -76,6 +78,9 @@ inline constexpr uint64_t kCodeCacheSize = 64ull << 20;    // DESIGN.md's defaul
 
 // x86 EFLAGS bits the translator computes.
 enum FlagBit : uint8_t { kCF = 1, kPF = 2, kAF = 4, kZF = 8, kSF = 16, kOF = 32, kAllFlags = 63 };
+
+// The EFLAGS bits of a FlagBit set (CF 0x1, PF 0x4, AF 0x10, ZF 0x40, SF 0x80, OF 0x800).
+uint32_t eflagsMaskOf(uint8_t flag_bits);
 
 // The canonical flag state between translated instructions: NZCV = SF, ZF, !CF, OF (AArch64's
 // carry after a subtraction is "no borrow", the inverse of x86's CF, so subtract and compare

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "emulator/dbt/dbt_engine.h"
+#include "emulator/dbt/host_abi.h"
 #include "emulator/disassembler.h"
 
 namespace vl::emu::dbt {
@@ -23,14 +24,16 @@ const char* stateName(RunState s) {
     return "?";
 }
 
-std::optional<Divergence> compareRegisters(const X86Registers& d, const X86Registers& u) {
+// `live_flags`: the EFLAGS bits the next code may read; the others are dead at this
+// boundary (the translator need not have computed them) and are not compared.
+std::optional<Divergence> compareRegisters(const X86Registers& d, const X86Registers& u, uint32_t live_flags) {
     const auto dn = d.named(), un = u.named();
     for (size_t i = 0; i < dn.size(); ++i) {
         if (dn[i].first == "eflags") continue;
         if (dn[i].second != un[i].second) return Divergence{0, 0, "register", dn[i].first, dn[i].second, un[i].second};
     }
     for (const auto& f : kFlags)
-        if ((d.eflags & f.bit) != (u.eflags & f.bit))
+        if ((live_flags & f.bit) && (d.eflags & f.bit) != (u.eflags & f.bit))
             return Divergence{0, 0, "flag", f.name, (d.eflags & f.bit) ? "1" : "0", (u.eflags & f.bit) ? "1" : "0"};
     return std::nullopt;
 }
@@ -96,7 +99,9 @@ CompareResult compareLockstep(const GuestImage& image, const EmulationOptions& o
             diverged({0, 0, "state", "run", stateName(ds), stateName(us)}, block);
             break;
         }
-        if (auto d = compareRegisters(dbt.registers(), ref.registers())) {
+        // A fault stops the translator at the start of its block, where the same rule holds.
+        const uint32_t live = ds == RunState::Finished ? 0xFFFFFFFFu : eflagsMaskOf(dbt.flagsLiveAt(dbt.registers().eip));
+        if (auto d = compareRegisters(dbt.registers(), ref.registers(), live)) {
             diverged(*d, block);
             break;
         }

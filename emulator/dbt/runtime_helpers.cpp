@@ -157,7 +157,9 @@ HelperOutcome runHelper(HelperKind kind, uint8_t size, HelperState& s) {
         s.regs[kEdx] = a.edx;
         break;
     }
-    case HelperKind::Syscall: case HelperKind::LoadSegment: case HelperKind::ReadSegment: break;
+    case HelperKind::Syscall: case HelperKind::LoadSegment: case HelperKind::ReadSegment: case HelperKind::PushFlags:
+    case HelperKind::PopFlags:
+        break;  // the runtime serves these: they need its segment tables and system flags
     }
     return HelperOutcome::Done;
 }

@@ -9,6 +9,8 @@
 // AArch64's 32-bit N, Z, C and V are the x86 flags of the narrow operation (the FEX-Emu trick).
 #include <capstone/capstone.h>
 
+#include <optional>
+
 #include "emulator/dbt/translator.h"
 
 namespace vl::emu::dbt {
@@ -64,6 +66,14 @@ A64Reg aluOp(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, boo
             t.markComputed(t.liveAfter() & (kSF | kZF | kOF));
             return kZr;
         }
+        if (op == Op::And && nzcv && bits == 32 && !t.live(kCF) && !force_nzcv) {
+            // ands: N, Z from the result, V=0; its C=0 would say CF=1, but CF is dead.
+            e.andsReg(Width::W, r, a, b);
+            t.markComputed(t.liveAfter() & (kSF | kZF | kOF));
+            t.clearAuxCarry();
+            t.keepParity(r);
+            return r;
+        }
         if (op == Op::And) e.andReg(Width::W, r, a, b);
         else if (op == Op::Or) e.orrReg(Width::W, r, a, b);
         else e.eorReg(Width::W, r, a, b);
@@ -90,14 +100,71 @@ A64Reg arith(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, boo
     return aluOp(t, op, a, b, bits, want_result, result_hint, writes_carry);
 }
 
+// dst OP imm with the immediate folded into the AArch64 instruction (imm12 for add/sub, a
+// bitmask immediate for and/or/xor), saving the movz/movk that would materialise it. Returns
+// nothing when the form does not apply: an AF that needs a ^ imm, a narrow operation whose
+// flags need both operands shifted to the top, an immediate with no encoding.
+std::optional<A64Reg> aluImmediate(TranslationContext& t, Op op, A64Reg a, uint32_t imm, uint8_t bits, bool want_result,
+                                   A64Reg result_hint, bool writes_carry) {
+    A64Emitter& e = t.e;
+    const uint8_t nzcv_flags = writes_carry ? (kSF | kZF | kCF | kOF) : (kSF | kZF | kOF);
+    const bool nzcv = t.live(nzcv_flags);
+    const bool arithmetic = op == Op::Add || op == Op::Sub;
+    if (arithmetic && t.live(kAF)) return std::nullopt;
+    if (bits < 32 && nzcv && arithmetic) return std::nullopt;
+    const bool need_value = want_result || t.live(kPF) || (!arithmetic && t.live(kAF));
+    if (arithmetic) {
+        if (!nzcv && !need_value) return kZr;  // nothing observes it
+        Op o = op;
+        uint32_t v = imm;
+        // Without flags, add of -v is sub of v (with flags CF and OF differ, so not then).
+        if (v >= 0x1000 && !nzcv && uint32_t(0u - v) < 0x1000) {
+            v = 0u - v;
+            o = op == Op::Add ? Op::Sub : Op::Add;
+        }
+        if (v >= 0x1000) return std::nullopt;
+        const A64Reg r = need_value ? result_hint : kZr;
+        if (o == Op::Add) nzcv ? e.addsImm(Width::W, r, a, v) : e.addImm(Width::W, r, a, v);
+        else nzcv ? e.subsImm(Width::W, r, a, v) : e.subImm(Width::W, r, a, v);
+        if (nzcv && o == Op::Add && writes_carry && t.live(kCF)) invertCarry(t);
+        if (nzcv) t.markComputed(t.liveAfter() & nzcv_flags);
+        t.keepParity(r);
+        return r;
+    }
+    if (!encodeLogicalImmediate(imm, Width::W)) return std::nullopt;
+    const A64Reg r = result_hint;
+    if (op == Op::And) e.andImm(Width::W, r, a, imm);
+    else if (op == Op::Or) e.orrImm(Width::W, r, a, imm);
+    else e.eorImm(Width::W, r, a, imm);
+    if (nzcv) {
+        if (bits == 32) {
+            e.subsImm(Width::W, kZr, r, 0);
+        } else {
+            const A64Reg wide = t.scratch();
+            e.lslImm(Width::W, wide, r, static_cast<uint8_t>(32 - bits));
+            e.subsImm(Width::W, kZr, wide, 0);
+        }
+        t.markComputed(t.liveAfter() & (kSF | kZF | kCF | kOF));
+    }
+    t.clearAuxCarry();
+    t.keepParity(r);
+    return r;
+}
+
 bool transBinary(TranslationContext& t, Op op, bool writes) {
     const GuestInsn& in = t.insn();
     if (in.ops.size() != 2) return false;
     const GuestOperand &dst = in.ops[0], &src = in.ops[1];
     const auto bits = static_cast<uint8_t>(dst.size * 8);
     const A64Reg a = t.read(dst);
+    // A result only the lazy PF reads (cmp, test) goes straight into w16.
+    const A64Reg result = writes && t.isReg32(dst) ? hostRegOf(dst.reg) : !writes && t.live(kPF) ? kPfSource : t.scratch();
+    if (src.kind == OpKind::Imm)
+        if (const auto r = aluImmediate(t, op, a, src.imm, bits, writes, result, true)) {
+            if (writes && (*r != hostRegOf(dst.reg) || !t.isReg32(dst))) t.write(dst, *r);
+            return true;
+        }
     const A64Reg b = t.read(src);
-    const A64Reg result = writes && t.isReg32(dst) ? hostRegOf(dst.reg) : t.scratch();
     // For a 32-bit register destination the result goes straight into the guest register;
     // that register may also be `a`, which AArch64 allows (sources are read first).
     const A64Reg r = arith(t, op, a, b, bits, writes, result);
@@ -119,7 +186,8 @@ bool transIncDec(TranslationContext& t, bool inc) {
         t.e.mrsNzcv(old);
     }
     const A64Reg result = t.isReg32(dst) ? hostRegOf(dst.reg) : t.scratch();
-    const A64Reg r = arith(t, inc ? Op::Add : Op::Sub, a, t.constant(1), bits, true, result, false);
+    const auto folded = aluImmediate(t, inc ? Op::Add : Op::Sub, a, 1, bits, true, result, false);
+    const A64Reg r = folded ? *folded : arith(t, inc ? Op::Add : Op::Sub, a, t.constant(1), bits, true, result, false);
     if (keep_carry) {
         const A64Reg now = t.scratch();
         t.e.mrsNzcv(now);

@@ -90,21 +90,30 @@ bool transXchg(TranslationContext& t) {
     return true;
 }
 
+// push/pop of a word (66 prefix) moves esp by 2.
 bool transPush(TranslationContext& t) {
     const GuestInsn& in = t.insn();
-    if (in.ops.size() != 1 || in.ops[0].size != 4) return false;
+    if (in.ops.size() != 1 || (in.ops[0].size != 4 && in.ops[0].size != 2)) return false;
     const GuestOperand& op = in.ops[0];
     // push esp pushes the value esp had before the instruction.
     const A64Reg v = op.kind == OpKind::Reg && op.reg == kEsp ? t.readCopy(op) : t.read(op);
-    t.e.subImm(Width::W, kEsp, kEsp, 4);
-    t.storeTo(v, kEsp, 4);
+    t.e.subImm(Width::W, kEsp, kEsp, op.size);
+    t.storeTo(v, kEsp, op.size);
     return true;
 }
 
 bool transPop(TranslationContext& t) {
     const GuestInsn& in = t.insn();
-    if (in.ops.size() != 1 || in.ops[0].size != 4) return false;
+    if (in.ops.size() != 1 || (in.ops[0].size != 4 && in.ops[0].size != 2)) return false;
     const GuestOperand& op = in.ops[0];
+    if (op.size == 2) {
+        // pop sp keeps the loaded value; pop [esp+n] addresses with the incremented esp.
+        const A64Reg v = t.scratch();
+        t.loadFrom(v, kEsp, 2);
+        t.e.addImm(Width::W, kEsp, kEsp, 2);
+        t.write(op, v);
+        return true;
+    }
     if (t.isReg32(op) && op.reg != kEsp) {
         t.loadFrom(hostRegOf(op.reg), kEsp, 4);
         t.e.addImm(Width::W, kEsp, kEsp, 4);

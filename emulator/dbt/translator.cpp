@@ -11,17 +11,6 @@
 namespace vl::emu::dbt {
 namespace {
 
-// Instructions after which the block ends: control transfers, and int 0x80 (so a system call
-// that ends the process is the last instruction counted).
-bool endsBlock(const GuestInsn& in) {
-    switch (in.id) {
-    case X86_INS_JMP: case X86_INS_CALL: case X86_INS_RET: case X86_INS_LOOP: case X86_INS_JECXZ:
-    case X86_INS_INT:
-        return true;
-    default: return x86ConditionOf(in.id).has_value() && in.mnemonic[0] == 'j';
-    }
-}
-
 bool translateOne(TranslationContext& t) {
     const GuestInsn& in = t.insn();
     if (in.unsupported_prefix) return false;
@@ -76,7 +65,16 @@ TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch
         block.host_start = host_address;
         A64Emitter e(host_address);
         TranslationContext t(e, block);
-        const std::vector<uint8_t> live_after = liveFlagsAfter(insns);
+        // The flags the next block reads, judged only from bytes on this block's own pages
+        // (a write there retires this translation; flag_liveness.h).
+        const uint32_t first_page = guest_address & ~0xFFFu;
+        const uint32_t last_page = (insns.empty() ? guest_address : insns.back().next() - 1) & ~0xFFFu;
+        const CodeWindow own_pages = [&](uint32_t at, uint32_t length) {
+            const uint32_t a = at & ~0xFFFu, b = (at + length - 1) & ~0xFFFu;
+            return a == b && (a == first_page || a == last_page);
+        };
+        const uint8_t live_at_end = invalid ? uint8_t{kAllFlags} : flagsLiveAtEnd(decoder, fetch, insns, own_pages);
+        const std::vector<uint8_t> live_after = liveFlagsAfter(insns, live_at_end);
 
         // Prologue: charge the block to the budget and leave before it when the budget cannot
         // pay for all of it (tested with tbnz, not cmp: NZCV holds live guest flags), then
@@ -170,6 +168,11 @@ A64Reg TranslationContext::address(const GuestOperand& m) {
     A64Reg r;
     if (m.base < 0 && m.index < 0) {
         r = constant(m.disp);
+    } else if (m.index >= 0 && m.base < 0 && m.disp >= 0x1000 && uint32_t(0u - m.disp) >= 0x1000) {
+        // [table + index*scale]: the constant, then the scaled index added to it in one go.
+        r = constant(m.disp);
+        e.addReg(Width::W, r, r, hostRegOf(m.index), Shift::LSL,
+                 static_cast<uint8_t>(std::countr_zero(unsigned(m.scale ? m.scale : 1))));
     } else {
         if (m.index >= 0) {
             r = scratch();
@@ -259,7 +262,7 @@ void TranslationContext::write(const GuestOperand& op, A64Reg value) {
 
 void TranslationContext::keepParity(A64Reg result) {
     if (!live(kPF)) return;
-    e.movReg(Width::W, kPfSource, result);
+    if (result != kPfSource) e.movReg(Width::W, kPfSource, result);
     markComputed(kPF);
 }
 

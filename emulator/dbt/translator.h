@@ -55,9 +55,6 @@ struct TranslatedBlock {
     uint32_t stop_address = 0;
 };
 
-// Reads guest code: returns how many of `want` bytes at `address` could be read.
-using CodeFetch = std::function<size_t(uint32_t address, uint8_t* out, size_t want)>;
-
 // Throws vl::Error(Guest) when not even the first instruction can be fetched.
 TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t guest_address,
                                uint64_t host_address);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct GuestInsn {
     uint32_t next() const { return address + length; }
     std::string text() const { return op_text.empty() ? mnemonic : mnemonic + " " + op_text; }
 };
+
+// Reads guest code: returns how many of `want` bytes at `address` could be read.
+using CodeFetch = std::function<size_t(uint32_t address, uint8_t* out, size_t want)>;
 
 class X86Decoder {
 public:

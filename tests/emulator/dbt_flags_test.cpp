@@ -5,11 +5,14 @@
 // its own block boundary, where compareLockstep checks all registers and the six flags.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "emulator/dbt/host_abi.h"
 #include "emulator/dbt/lockstep.h"
+#include "emulator/dbt/translator.h"
 #include "tests/emulator/test_guest.h"
 
 using namespace vl::emu;
@@ -227,4 +230,45 @@ TEST(DbtFlags, StackFrames) {
     expectSameAsUnicorn("enter_leave", "        mov ebp, 0x1234\n        enter 24, 0\n        mov [ebp-4], eax\n        mov edx, esp\n"
                                        "        leave", kFewEdges);
     expectSameAsUnicorn("pusha_popa", "        pushad\n        mov eax, [esp+12]\n        xor ebx, ebx\n        popad", kFewEdges);
+}
+
+// Flags across a block boundary: the translator decodes the jump's target and skips what the
+// target overwrites before reading, but keeps what it reads.
+namespace {
+
+dbt::TranslatedBlock translateBytes(const std::vector<uint8_t>& code) {
+    const dbt::X86Decoder decoder;
+    const dbt::CodeFetch fetch = [&](uint32_t address, uint8_t* out, size_t want) -> size_t {
+        if (address < 0x1000 || address - 0x1000 >= code.size()) return 0;
+        const size_t n = std::min(want, code.size() - (address - 0x1000));
+        std::copy_n(code.begin() + (address - 0x1000), n, out);
+        return n;
+    };
+    return dbt::translateBlock(decoder, fetch, 0x1000, dbt::kCodeCacheAddress);
+}
+
+}  // namespace
+
+TEST(DbtFlagLiveness, FlagsTheNextBlockOverwritesAreSkippedAtTheBlockEnd) {
+    const dbt::TranslatedBlock b = translateBytes({
+        0x39, 0xD8,        // cmp eax, ebx
+        0xEB, 0x00,        // jmp next          (ends the block)
+        0x83, 0xC0, 0x01,  // add eax, 1        writes all six flags, reads none
+        0xCD, 0x80,        // int 0x80
+    });
+    ASSERT_EQ(b.insns.size(), 2u);
+    EXPECT_EQ(b.flags_computed[0], 0);
+    EXPECT_EQ(b.flags_skipped[0], dbt::kAllFlags);
+}
+
+TEST(DbtFlagLiveness, FlagsTheNextBlockReadsAreComputed) {
+    const dbt::TranslatedBlock b = translateBytes({
+        0x39, 0xD8,        // cmp eax, ebx
+        0xEB, 0x00,        // jmp next          (ends the block)
+        0x7A, 0x00,        // jp next           reads PF; after it, every flag counts as live
+        0xCD, 0x80,        // int 0x80
+    });
+    ASSERT_EQ(b.insns.size(), 2u);
+    EXPECT_EQ(b.flags_computed[0], dbt::kAllFlags);
+    EXPECT_EQ(b.flags_skipped[0], 0);
 }

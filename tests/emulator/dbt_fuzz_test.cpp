@@ -29,7 +29,8 @@ TEST(DbtCompare, ReportsTheFirstDivergingBlockAndRegister) {
         "        cmp eax, 0              ; result 0x80000000, OF=0\n"
         "        bt eax, 31              ; CF=1; OF undefined\n"
         "        jmp .end                ; ends the block at 0x00400000\n"
-        ".end:   mov eax, 1              ; exit(0)\n"
+        ".end:   seto dl                 ; reads OF: live across the boundary, so compared there\n"
+        "        mov eax, 1              ; exit(0)\n"
         "        xor ebx, ebx\n"
         "        int 0x80\n");
     const CompareResult r = compareLockstep(image);

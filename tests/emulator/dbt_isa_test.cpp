@@ -171,3 +171,36 @@ TEST(DbtSelfModifyingCode, CodeWrittenByASystemCallIsRetranslated) {
     EXPECT_GE(dbt.counters().at("invalidations"), 1u);
     expectLockstepMatch("smc_movs_lockstep", source);
 }
+
+// pushf shows EFLAGS whole (bit 1, IF, DF, the six flags); popf loads the six flags, DF and the
+// system bits ring 0 may change (IF, IOPL, NT, AC, ID), 32- and 16-bit forms. Each pushed value
+// lands in a register that the lockstep comparison checks after every block.
+TEST(DbtSystem, PushfAndPopfMoveEflagsAsOnX86) {
+    expectLockstepMatch("pushf_popf",
+                        "        mov eax, 0x7fffffff\n"
+                        "        add eax, 1              ; OF SF AF PF set, CF ZF clear\n"
+                        "        pushfd\n"
+                        "        pop ebx\n"
+                        "        push dword 0x00247cd5   ; every flag, DF, IOPL 3, NT, AC, ID; IF clear\n"
+                        "        popfd\n"
+                        "        pushfd\n"
+                        "        pop ecx\n"
+                        "        jo .over                ; reads the OF popfd loaded\n"
+                        "        inc edx\n"
+                        ".over:  push word 0x08c1        ; 16 bits: OF, CF, SF; DF and the rest clear\n"
+                        "        popfw\n"
+                        "        pushfw\n"
+                        "        pop si\n"
+                        "        pushfd\n"
+                        "        pop edi\n"
+                        "        setc al                 ; CF from popfw\n"
+                        "        movzx eax, al\n" +
+                            std::string(kExit));
+}
+
+TEST(DbtSystem, PopfSettingTheTrapFlagStopsWithAClearMessage) {
+    const GuestImage image = assembleGuest("popf_tf.asm", "        push dword 0x302\n        popfd\n" + std::string(kExit));
+    DbtEngine dbt(image);
+    EXPECT_EQ(dbt.run(), RunState::Failed);
+    EXPECT_NE(dbt.failure().find("popf setting TF"), std::string::npos) << dbt.failure();
+}
