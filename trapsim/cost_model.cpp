@@ -1,6 +1,35 @@
 #include "trapsim/cost_model.h"
 
+#include <utility>
+
 namespace vl::vm {
+
+uint64_t CostModel::*CostModel::memberOf(std::string_view name) {
+    static constexpr std::pair<std::string_view, uint64_t CostModel::*> kMembers[] = {
+        {"cycles_per_instruction", &CostModel::cycles_per_instruction},
+        {"trap_round_trip_cycles", &CostModel::trap_round_trip_cycles},
+        {"vm_exit_cycles", &CostModel::vm_exit_cycles},
+        {"bt_callout_cycles", &CostModel::bt_callout_cycles},
+        {"bt_translation_cycles_per_instruction", &CostModel::bt_translation_cycles_per_instruction},
+        {"hypercall_cycles", &CostModel::hypercall_cycles},
+    };
+    for (const auto& [member_name, member] : kMembers)
+        if (member_name == name) return member;
+    return nullptr;
+}
+
+bool CostModel::set(std::string_view name, uint64_t value) {
+    uint64_t CostModel::*member = memberOf(name);
+    if (!member) return false;
+    this->*member = value;
+    return true;
+}
+
+std::optional<uint64_t> CostModel::get(std::string_view name) const {
+    uint64_t CostModel::*member = memberOf(name);
+    if (!member) return std::nullopt;
+    return this->*member;
+}
 
 std::vector<CostModel::Parameter> CostModel::parameters() const {
     return {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trapsim/monitor_mode.h"
@@ -66,6 +68,14 @@ struct CostModel {
         std::string source;
     };
     std::vector<Parameter> parameters() const;
+    // One parameter by its name in parameters(), for an editor (the GUI's cost table, a
+    // lesson's cost_model): false, and nothing changed, for a name that is not one of them.
+    bool set(std::string_view name, uint64_t value);
+    std::optional<uint64_t> get(std::string_view name) const;
+
+private:
+    // The one table from parameter names to members that parameters(), set() and get() share.
+    static uint64_t CostModel::*memberOf(std::string_view name);
 };
 
 }  // namespace vl::vm

@@ -2,6 +2,8 @@
 
 #include <capstone/capstone.h>
 
+#include <sys/mman.h>
+
 #include <cstring>
 
 #include "core/error.h"
@@ -59,7 +61,11 @@ void throwUnicorn(const std::string& what, uc_err err) {
 
 GuestMachine::GuestMachine() {
     check(uc_open(UC_ARCH_X86, UC_MODE_32, &uc_), "uc_open");
-    check(uc_mem_map(uc_, layout::kRamFirstMapped, layout::kRamEnd - layout::kRamFirstMapped, UC_PROT_ALL),
+    void* ram = mmap(nullptr, layout::kRamEnd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ram == MAP_FAILED) throwErrno("allocate guest RAM");
+    ram_.reset(static_cast<uint8_t*>(ram));
+    check(uc_mem_map_ptr(uc_, layout::kRamFirstMapped, layout::kRamEnd - layout::kRamFirstMapped, UC_PROT_ALL,
+                         ram_.get() + layout::kRamFirstMapped),
           "map guest RAM");
     check(uc_mem_map(uc_, layout::kMonitorBase, layout::kMonitorSize, UC_PROT_ALL), "map monitor region");
     uint64_t gdt[layout::kGdtEntries] = {};
@@ -85,8 +91,10 @@ GuestMachine::GuestMachine() {
 
 GuestMachine::~GuestMachine() {
     if (clean_) uc_context_free(clean_);
-    if (uc_) uc_close(uc_);
+    if (uc_) uc_close(uc_);  // before the RAM its mappings point into
 }
+
+void GuestMachine::RamRelease::operator()(uint8_t* ram) const { munmap(ram, layout::kRamEnd); }
 
 void GuestMachine::load(const GuestImage& image) {
     check(uc_mem_write(uc_, image.load_address, image.bytes.data(), image.bytes.size()), "copy guest image");
@@ -161,13 +169,29 @@ bool GuestMachine::installGuestGdt(const std::vector<uint64_t>& descriptors) {
 }
 
 bool GuestMachine::writeGuest(uint32_t address, const void* data, size_t size) {
-    if (address < layout::kRamFirstMapped || address >= layout::kRamEnd || layout::kRamEnd - address < size) return false;
+    if (address < layout::kRamFirstMapped || address >= layout::kMonitorLinearBase ||
+        layout::kMonitorLinearBase - address < size)
+        return false;
     return uc_mem_write(uc_, address, data, size) == UC_ERR_OK;
 }
 
 bool GuestMachine::readGuest(uint32_t address, void* data, size_t size) const {
-    if (address < layout::kRamFirstMapped || address >= layout::kRamEnd || layout::kRamEnd - address < size) return false;
+    if (address < layout::kRamFirstMapped || address >= layout::kMonitorLinearBase ||
+        layout::kMonitorLinearBase - address < size)
+        return false;
     return uc_mem_read(uc_, address, data, size) == UC_ERR_OK;
+}
+
+bool GuestMachine::readPhysical(uint32_t address, void* data, size_t size) const {
+    if (address >= layout::kRamEnd || layout::kRamEnd - address < size) return false;
+    std::memcpy(data, ram_.get() + address, size);
+    return true;
+}
+
+bool GuestMachine::writePhysical(uint32_t address, const void* data, size_t size) {
+    if (address >= layout::kRamEnd || layout::kRamEnd - address < size) return false;
+    std::memcpy(ram_.get() + address, data, size);
+    return true;
 }
 
 void GuestMachine::clearStaleException() {
@@ -185,7 +209,7 @@ void GuestMachine::clearStaleException() {
     // A guest at ring 0 (the hw monitor) owns its descriptor tables and CR0 too: they go first,
     // since the segment loads below look their selectors up in the GDT.
     static constexpr int kCarriedTables[] = {UC_X86_REG_GDTR, UC_X86_REG_IDTR};
-    static constexpr int kCarriedControl[] = {UC_X86_REG_CR0, UC_X86_REG_CR3, UC_X86_REG_CR4};
+    static constexpr int kCarriedControl[] = {UC_X86_REG_CR0, UC_X86_REG_CR2, UC_X86_REG_CR3, UC_X86_REG_CR4};
     uint32_t narrow[std::size(kCarried32)] = {};
     uint8_t wide[std::size(kCarriedWide)][16] = {};
     uc_x86_mmr tables[std::size(kCarriedTables)] = {};

@@ -14,6 +14,7 @@
 #include <unicorn/unicorn.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,13 @@ constexpr uint32_t kIdtAddress = kMonitorBase + 0x800;
 constexpr uint32_t kIdtLimit = 0x7FF;
 constexpr uint32_t kTrampolineAddress = kMonitorBase + 0x1000;
 constexpr uint32_t kMonitorStackTop = kMonitorBase + 0x8000;
+// The real page tables the monitor builds from the guest's when the guest turns paging on
+// (shadow_mmu.h): a page directory and seven page tables, above the monitor's stack.
+constexpr uint32_t kShadowPoolBase = kMonitorBase + 0x8000;
+constexpr int kShadowPoolPages = 8;
+// The top 4 MiB of every address space belong to the monitor (one page-directory entry, as
+// Xen reserves the top of every 32-bit guest's): guest mappings there are ignored.
+constexpr uint32_t kMonitorLinearBase = 0xFFC00000;
 constexpr int kGuestRing = 1;
 constexpr uint16_t kMonitorCodeSelector = 0xE0;     // GDT entry 28, ring 0
 constexpr uint16_t kMonitorDataSelector = 0xE8;     // GDT entry 29, ring 0
@@ -97,9 +105,19 @@ public:
     // than the guest entries.
     bool installGuestGdt(const std::vector<uint64_t>& descriptors);
 
-    // Writes to guest memory as the CPU would; false where it is not mapped guest RAM.
+    // Writes to guest memory at a linear address as the CPU would; false where nothing of the
+    // guest's is mapped (and always in the monitor's top 4 MiB).
     bool writeGuest(uint32_t address, const void* data, size_t size);
     bool readGuest(uint32_t address, void* data, size_t size) const;
+
+    // Guest-physical RAM, 0 .. layout::kRamEnd: the host buffer behind every mapping of it.
+    // Unicorn 2.0.1 walks page tables for their permission bits but then maps every linear
+    // address to the same physical one (its excp_helper.c; unicorn-engine/unicorn#1953), so
+    // a guest's paging is carried out by the monitor: it maps linear pages onto this buffer
+    // itself (shadow_mmu.h). Paging off, linear 0x1000 .. kRamEnd maps it one to one.
+    uint8_t* ram() { return ram_.get(); }
+    bool readPhysical(uint32_t address, void* data, size_t size) const;
+    bool writePhysical(uint32_t address, const void* data, size_t size);
 
     uint32_t get(int capstone_reg) const override;
     void set(int capstone_reg, uint32_t value) override;
@@ -107,6 +125,11 @@ public:
 private:
     uc_engine* uc_ = nullptr;
     uc_context* clean_ = nullptr;
+    struct RamRelease {
+        void operator()(uint8_t* ram) const;
+    };
+    // mmap'd: page aligned and zeroed. Released after the destructor's uc_close.
+    std::unique_ptr<uint8_t, RamRelease> ram_;
 };
 
 // "uc_mem_map: Invalid memory mapping (UC_ERR_MAP)"-style context for a failed Unicorn call.

@@ -1,6 +1,7 @@
 #include "trapsim/monitor_mode.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace vl::vm {
 
@@ -62,6 +63,45 @@ std::string exitCounterSuffix(ExitReason reason) {
 bool VmcsControls::portExits(uint16_t port) const {
     if (use_io_bitmaps) return std::find(io_bitmap.begin(), io_bitmap.end(), port) != io_bitmap.end();
     return unconditional_io_exiting;
+}
+
+std::vector<VmcsControls::Setting> VmcsControls::settings() const {
+    auto onOff = [](bool on) { return std::string(on ? "on" : "off"); };
+    char bitmap[16];
+    std::snprintf(bitmap, sizeof bitmap, "0x%08x", exception_bitmap);
+    std::string ports;
+    for (uint16_t port : io_bitmap) {
+        char one[12];
+        std::snprintf(one, sizeof one, "%s0x%x", ports.empty() ? "" : " ", port);
+        ports += one;
+    }
+    const char* pin = "pin-based controls, bit ";
+    const char* primary = "primary processor-based controls, bit ";
+    return {
+        // Always on here: the monitor takes every timer tick (the PIT is its device) and asks
+        // for an exit when an interrupt waits for the guest's IF.
+        {"external-interrupt exiting", std::string(pin) + "0", "on", true},
+        {"interrupt-window exiting", std::string(primary) + "2", "on when an interrupt waits", true},
+        {"HLT exiting", std::string(primary) + "7", onOff(hlt_exiting), false},
+        {"INVLPG exiting", std::string(primary) + "9", onOff(invlpg_exiting), false},
+        {"RDTSC exiting", std::string(primary) + "12", onOff(rdtsc_exiting), false},
+        {"CR3-load exiting", std::string(primary) + "15", onOff(cr3_load_exiting), false},
+        // No EPT here (Unicorn cannot nest a second translation), so a paging guest gets shadow
+        // page tables, and the monitor must show it its own CR3 (shadow_mmu.h).
+        {"CR3-store exiting", std::string(primary) + "16", "on while the guest pages", true},
+        {"unconditional I/O exiting", std::string(primary) + "24", onOff(unconditional_io_exiting), false},
+        {"use I/O bitmaps", std::string(primary) + "25",
+         use_io_bitmaps ? "on: ports " + (ports.empty() ? std::string("none") : ports) : "off", false},
+        // "Use MSR bitmaps" off makes every RDMSR and WRMSR exit; on, with the bitmaps all
+        // ones or all zeros per direction, models the two members.
+        {"RDMSR exiting (MSR read bitmaps)", "MSR bitmaps, read halves", onOff(rdmsr_exiting), false},
+        {"WRMSR exiting (MSR write bitmaps)", "MSR bitmaps, write halves", onOff(wrmsr_exiting), false},
+        {"CR0 guest/host mask", "CR0 guest/host mask: PE (bit 0) and PG (bit 31) owned by the monitor",
+         onOff(cr0_write_exiting), false},
+        {"exception bitmap", "exception bitmap (bit n: vector n exits)", bitmap, false},
+        // Exit unconditionally on every VT-x processor (SDM Vol. 3C §25.1.2; triple fault §25.2).
+        {"CPUID, VMCALL, triple fault", "unconditional", "always exit", true},
+    };
 }
 
 uint32_t ioExitQualification(uint16_t port, int size, bool in, bool string, bool rep, bool immediate) {

@@ -74,6 +74,18 @@ struct VmcsControls {
     uint32_t exception_bitmap = 0;         // bit n: exception n exits before it reaches the guest's IDT
 
     bool portExits(uint16_t port) const;
+
+    // The controls as a VMM would program them into the VMCS, for `vm run --mode hw` and the
+    // GUI: each with its VMCS field and bit (Intel SDM Vol. 3C §24.6.1 pin-based controls,
+    // Table 24-5; §24.6.2 primary processor-based controls, Table 24-6; §24.6.3 exception
+    // bitmap; §24.6.4 I/O bitmaps; §24.6.6 CR0 guest/host mask; §24.6.9 MSR bitmaps).
+    struct Setting {
+        std::string name;   // "HLT exiting"
+        std::string field;  // "primary processor-based controls, bit 7"
+        std::string value;  // "on", "off", "0x00004000", "ports 0x80"
+        bool fixed;         // this monitor always sets it (not a VmcsControls member)
+    };
+    std::vector<Setting> settings() const;
 };
 
 // SDM Table 27-5: the exit qualification of an I/O instruction.

@@ -52,10 +52,13 @@ TrapOutcome TrapDispatcher::emulate(const DecodedInstruction& insn, RegisterFile
     case PrivilegedOp::MovFromCs:
     case PrivilegedOp::Cpuid:   // the VT-x exits: see TrapVmm::handleExit
     case PrivilegedOp::Rdtsc:
+    case PrivilegedOp::Invlpg:
+        // The guest dropped a TLB entry after changing a page-table entry: the monitor
+        // resynchronises its shadow tables after this trap (TrapVmm::syncPaging).
+        return {K::Resume, "TLB entry dropped: shadow page tables resynchronised"};
     case PrivilegedOp::Vmcall:
     case PrivilegedOp::Rdmsr:   // privileged, not emulated by the trap and bt monitors
     case PrivilegedOp::Wrmsr:
-    case PrivilegedOp::Invlpg:
     case PrivilegedOp::Other:
     case PrivilegedOp::None: break;
     }
@@ -67,8 +70,8 @@ TrapOutcome TrapDispatcher::moveToControlRegister(const DecodedInstruction& insn
     const uint32_t value = regs.get(insn.general_register);
     switch (insn.control_register) {
     case 0:
-        // Turning paging on needs shadow page tables, which come with the next monitor modes.
-        if (value & VirtualCpu::kCr0Pg) return {K::Unsupported, "enabling paging (cr0.PG) needs shadow paging"};
+        // Paging (PG) is the shadow page tables' business: the monitor resynchronises them
+        // after this trap (TrapVmm::syncPaging, shadow_mmu.h).
         if (!(value & VirtualCpu::kCr0Pe)) return {K::Unsupported, "leaving protected mode (cr0.PE=0)"};
         vcpu_.cr0 = value | VirtualCpu::kCr0Et;
         return {K::Resume, "shadow cr0 = " + hex(vcpu_.cr0)};

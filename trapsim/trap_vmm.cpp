@@ -35,6 +35,7 @@ TrapVmm::~TrapVmm() = default;
 void TrapVmm::reset() {
     blkback_.reset();
     hypervisor_.reset();  // it refers to the machine
+    mmu_.reset();
     machine_.reset();     // before the devices its hooks refer to
     upcall_due_ = false;
     shutdown_code_.reset();
@@ -68,6 +69,8 @@ void TrapVmm::reset() {
     translation_.clear();
     published_translation_count_ = SIZE_MAX;
     restart_pending_ = false;
+    paging_sync_pending_ = false;
+    paging_sync_at_ = 0;
     window_wanted_ = false;
     discovered_by_gp_ = 0;
     interrupts_injected_ = 0;
@@ -89,11 +92,17 @@ void TrapVmm::buildMachine() {
     machine_ = std::make_unique<GuestMachine>();
     machine_->load(image_);
     machine_->enter(image_, guestAtRing0() ? 0 : layout::kGuestRing);
+    mmu_ = std::make_unique<ShadowMmu>(*machine_);
     if (paravirtual()) {
         // The domain builder: start_info (ESI), the shared-info page, events masked.
         hypervisor_ = std::make_unique<pv::XenHypervisor>(*machine_, vcpu_);
         hypervisor_->setClock([this] { return clock_; });
         hypervisor_->buildDomain();
+        hypervisor_->setPagingHandler([this](uint32_t page_directory) {
+            vcpu_.cr0 |= VirtualCpu::kCr0Pg;
+            vcpu_.cr3 = page_directory;
+            syncPaging(machine_->eip());
+        });
         // dom0: the driver domain that owns the disk, reached only through the hypervisor.
         blkback_ = std::make_unique<pv::Blkback>(*machine_, *hypervisor_, disk_image_);
         hypervisor_->setStoreHandler([this](uint32_t) {
@@ -109,8 +118,9 @@ void TrapVmm::buildMachine() {
     auto add = [&](uc_err err, const char* what) {
         if (err != UC_ERR_OK) throwUnicorn(what, err);
     };
+    // Every linear address a guest can map code at (with paging, user code may sit above RAM's size).
     add(uc_hook_add(uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&TrapVmm::onInstruction), this,
-                    layout::kRamFirstMapped, layout::kRamEnd - 1),
+                    layout::kRamFirstMapped, layout::kMonitorLinearBase - 1),
         "hook instructions");
     add(uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&TrapVmm::onInterrupt), this, 1, 0), "hook faults");
     add(uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&TrapVmm::onPortIn), this, 1, 0, UC_X86_INS_IN),
@@ -136,10 +146,21 @@ RunState TrapVmm::run(uint64_t budget) {
     stop_reason_ = StopReason::None;
     budget_end_ = budget ? guest_instructions_.load() + budget + 1 : UINT64_MAX;
     uc_err err = UC_ERR_OK;
+    bool resume = false;
     do {
         resume_after_invalid_opcode_ = false;
+        resume_after_register_write_ = false;
         err = uc_emu_start(machine_->uc(), machine_->eip(), kUntilNever, 0, 0);
-    } while (err == UC_ERR_OK && stop_reason_ == StopReason::None && resume_after_invalid_opcode_);
+        resume = resume_after_invalid_opcode_ || resume_after_register_write_;
+        // The shadow page tables are rebuilt here, between two runs of the CPU: remapping
+        // Unicorn's memory and flushing its translated code from inside a hook would pull the
+        // code being run from under it (measured: a crash in generated code).
+        if (err == UC_ERR_OK && paging_sync_pending_) {
+            paging_sync_pending_ = false;
+            applyPagingSync();
+            resume = true;
+        }
+    } while (err == UC_ERR_OK && stop_reason_ == StopReason::None && resume);
     return finishRun(err);
 }
 
@@ -203,8 +224,12 @@ void TrapVmm::countTrap(PrivilegedOp op) {
 // Unicorn may still call hooks between uc_emu_stop() and the actual stop (the #GP hook returns
 // into the faulting instruction, whose new code hook fires). Once the monitor has decided to
 // stop, nothing more is counted or emulated.
+//
+// A pending rebuild of the shadow page tables stops the CPU the same way, before the next
+// instruction: the uc_emu_stop() made in the hook that asked for it does not hold when that
+// hook also moved EIP (Unicorn restarts at the new EIP and forgets the stop request).
 bool TrapVmm::stopping() {
-    if (stop_reason_ == StopReason::None) return false;
+    if (stop_reason_ == StopReason::None && !paging_sync_pending_) return false;
     uc_emu_stop(machine_->uc());
     return true;
 }
@@ -348,6 +373,10 @@ bool TrapVmm::onInvalidInstruction(uc_engine*, void* self) {
 
 bool TrapVmm::onBadAccess(uc_engine*, uc_mem_type type, uint64_t address, int, int64_t, void* self) {
     auto* vm = static_cast<TrapVmm*>(self);
+    // With paging on, a linear page with no mapping is the guest's #PF, raised by the CPU
+    // when it retries the access (shadow_mmu.h).
+    const bool unmapped = type == UC_MEM_READ_UNMAPPED || type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_FETCH_UNMAPPED;
+    if (unmapped && vm->mmu_ && vm->mmu_->mapFaultingPage(static_cast<uint32_t>(address))) return true;
     const std::string where = hex32(static_cast<uint32_t>(address));
     const std::string by = " by the instruction at " + vm->describeAt(vm->machine_->eip());
     switch (type) {
@@ -397,7 +426,12 @@ void TrapVmm::handleTrap(const DecodedInstruction& insn, const std::string& labe
     const TrapOutcome outcome = emulate(insn);
     events().append("trap", label + outcome.detail);
     switch (outcome.kind) {
-    case TrapOutcome::Kind::Resume: machine_->setReg(UC_X86_REG_EIP, insn.address + insn.size); break;
+    case TrapOutcome::Kind::Resume:
+        machine_->setReg(UC_X86_REG_EIP, insn.address + insn.size);
+        if (insn.op == PrivilegedOp::Invlpg ||
+            (insn.op == PrivilegedOp::MovToCr && (insn.control_register == 0 || insn.control_register == 3)))
+            syncPaging(insn.address);
+        break;
     case TrapOutcome::Kind::Jumped: break;
     case TrapOutcome::Kind::Idle: {
         const uint32_t next = insn.address + insn.size;
@@ -422,6 +456,8 @@ void TrapVmm::handleTrap(const DecodedInstruction& insn, const std::string& labe
 void TrapVmm::handleGuestException(uint32_t vector) {
     const uint32_t eip = machine_->eip();
     constexpr uint32_t kGeneralProtection = 13;
+    constexpr uint32_t kPageFault = 14;
+    if (vector == kPageFault && mmu_->paging()) return handlePageFault(eip);
     if (vector == kGeneralProtection && !guestAtRing0()) {
         const std::vector<uint8_t> bytes = machine_->read(eip, 15);
         const auto insn = decoder_.decode(bytes.data(), bytes.size(), eip);
@@ -561,6 +597,14 @@ Counters TrapVmm::counters() const {
         console += hypervisor_->consoleBytes();
     }
     c["console_bytes"] = console;
+    // Shadow paging (shadow_mmu.h): rebuilds, the guest's page-table writes it tracked, the
+    // guest entries it refused (frames outside guest RAM) and the pages mapped at the last rebuild.
+    c["shadow.syncs"] = mmu_ ? mmu_->syncs() : 0;
+    c["shadow.page_table_writes"] = mmu_ ? mmu_->pageTableWrites() : 0;
+    c["shadow.refused_mappings"] = mmu_ ? mmu_->refusedMappings() : 0;
+    c["shadow.mapped_pages"] = mmu_ && mmu_->paging() ? mmu_->mappedPages() : 0;
+    c["pv.page_table_updates"] = hypervisor_ ? hypervisor_->pageTableUpdates() : 0;
+    c["pv.batched_calls"] = hypervisor_ ? hypervisor_->batchedCalls() : 0;
     c["disk.sectors_read"] = disk_->sectorsRead();
     c["blkback.requests"] = blkback_ ? blkback_->requests() : 0;
     c["blkback.sectors_read"] = blkback_ ? blkback_->sectorsRead() : 0;

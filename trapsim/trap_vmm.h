@@ -56,6 +56,7 @@
 #include "trapsim/pv/blkback.h"
 #include "trapsim/pv/xen_hypervisor.h"
 #include "trapsim/serial_16550.h"
+#include "trapsim/shadow_mmu.h"
 #include "trapsim/trap_dispatch.h"
 #include "trapsim/virtual_cpu.h"
 
@@ -95,6 +96,10 @@ public:
     Snapshot snapshot() const override;
 
     const TrapVmmConfig& config() const { return config_; }
+    // Up to `max` bytes at a linear address as the CPU sees them now (fewer where nothing is
+    // mapped), the monitor's own memory included: for memory views, and for tests that check
+    // that a guest could not change the monitor. Not while run() is in progress.
+    std::vector<uint8_t> readMemory(uint32_t address, size_t max) const { return machine_->read(address, max); }
     const GuestImage& image() const { return image_; }
 
 private:
@@ -138,7 +143,14 @@ private:
     void handleGuestException(uint32_t vector);
     // Delivers an exception through the guest's IDT; a delivery that fails becomes a double
     // fault, and a double fault that fails a triple fault.
-    void reflectException(uint32_t vector, uint32_t return_eip, uint32_t at, bool software);
+    void reflectException(uint32_t vector, uint32_t return_eip, uint32_t at, bool software, uint32_t pushed_code = 0);
+    // A #PF the CPU raised from the monitor's real page tables: a write to a guest page table
+    // (let through, shadow_mmu.h), or the guest's own fault, reflected with CR2 and its error code.
+    void handlePageFault(uint32_t eip);
+    // After the guest changed CR0.PG or CR3 or executed invlpg: the shadow page tables follow,
+    // as soon as the CPU has stopped (applyPagingSync, from run()).
+    void syncPaging(uint32_t at);
+    void applyPagingSync();
     void tripleFault(uint32_t vector, uint32_t address, const std::string& why);
     // Takes the PIC's pending interrupt, if any, and delivers it at `eip` (the instruction it
     // interrupts has not run yet). False when nothing was deliverable.
@@ -168,6 +180,7 @@ private:
     uint64_t clock_ = 0;  // the VMM's clock, in PIT input clocks (see pit_8254.h)
     std::unique_ptr<TrapDispatcher> dispatcher_;
     std::unique_ptr<GuestMachine> machine_;
+    std::unique_ptr<ShadowMmu> mmu_;                 // the page tables the CPU really uses
     std::unique_ptr<pv::XenHypervisor> hypervisor_;  // pv mode only
     std::unique_ptr<pv::Blkback> blkback_;           // pv mode only: dom0's disk backend
     std::vector<uint8_t> disk_image_;
@@ -198,6 +211,11 @@ private:
     std::unordered_set<uint32_t> scanned_blocks_;    // block entry addresses already translated / scanned
     std::map<uint32_t, std::string> translation_;    // bt: guest address -> listing line
     bool restart_pending_ = false;  // a block was re-translated: its first instruction runs again
+    bool paging_sync_pending_ = false;  // the CPU stops so that the shadow page tables are rebuilt
+    // A control register written from inside a hook can end uc_emu_start() early; run() then
+    // carries on where the guest is.
+    bool resume_after_register_write_ = false;
+    uint32_t paging_sync_at_ = 0;       // the instruction that asked for it
     bool window_wanted_ = false;
     bool resume_after_invalid_opcode_ = false;    // hw: an interrupt waits for the guest's IF (interrupt-window exiting)
     std::atomic<RunState> state_{RunState::Ready};

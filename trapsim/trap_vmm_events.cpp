@@ -9,11 +9,12 @@
 namespace vl::vm {
 using namespace detail;
 
-void TrapVmm::reflectException(uint32_t vector, uint32_t return_eip, uint32_t at, bool software) {
+void TrapVmm::reflectException(uint32_t vector, uint32_t return_eip, uint32_t at, bool software,
+                                uint32_t pushed_code) {
     const bool hw = guestAtRing0();
     if (!hw && !paravirtual() && !vcpu_.idtr.loaded) return tripleFault(vector, at, "the guest has loaded no IDT");
     const std::optional<uint32_t> error_code =
-        !software && exceptionHasErrorCode(vector) ? std::optional<uint32_t>(0) : std::nullopt;
+        !software && exceptionHasErrorCode(vector) ? std::optional<uint32_t>(pushed_code) : std::nullopt;
     // pv: the hypervisor bounces it to the handler in the guest's trap table (set_trap_table).
     auto deliver = [&](uint32_t v, uint32_t eip, std::optional<uint32_t> code) {
         return paravirtual() ? hypervisor_->deliverException(v, eip, code)
@@ -40,6 +41,81 @@ void TrapVmm::reflectException(uint32_t vector, uint32_t return_eip, uint32_t at
         }
     }
     tripleFault(vector, at, delivery.detail);
+}
+
+namespace {
+// Whether an instruction writes memory, for a page fault's W bit: Unicorn reports the fault's
+// address (CR2) but not its kind. A destination memory operand (Intel syntax puts it first:
+// string stores too, "dword ptr es:[edi], eax"), or a push, call or enter, which write the
+// stack. Read-modify-write instructions count as writes, as on x86.
+bool writesMemory(const DecodedInstruction& insn) {
+    static const char* const kStackWriters[] = {"push", "call", "enter"};
+    for (const char* prefix : kStackWriters)
+        if (insn.mnemonic.starts_with(prefix)) return true;
+    static const char* const kReadOnly[] = {"cmp",   "test",  "bt",    "jmp",   "lgdt",  "lidt",  "invlpg",
+                                            "cmpsb", "cmpsw", "cmpsd", "scasb", "scasw", "scasd", "lodsb",
+                                            "lodsw", "lodsd", "repe cmpsb", "repne scasb"};
+    for (const char* mnemonic : kReadOnly)
+        if (insn.mnemonic == mnemonic) return false;
+    const size_t bracket = insn.operands.find('[');
+    const size_t comma = insn.operands.find(',');
+    return bracket != std::string::npos && (comma == std::string::npos || bracket < comma);
+}
+}  // namespace
+
+void TrapVmm::handlePageFault(uint32_t eip) {
+    const uint32_t linear = machine_->reg(UC_X86_REG_CR2);
+    machine_->clearStaleException();
+    // (A PV guest gets no such leniency: its tables are read-only to it, as on Xen, and it
+    // must use mmu_update; the write is its #PF.)
+    if (!paravirtual() && mmu_->admitPageTableWrite(linear)) {
+        resume_after_register_write_ = true;  // the CR3 reload that flushed the TLB may stop the CPU
+        // The guest wrote its own page table: the monitor notes it and lets the page be
+        // written until it resynchronises (the guest's next invlpg or CR3 load).
+        if (!guestAtRing0()) bump(vmm_entries_);
+        events().append("shadow", "the guest wrote its page table at " + hex32(linear) + " (by " + describeAt(eip) +
+                                      "): tracked, applied at its next invlpg or CR3 load");
+        return;
+    }
+    // The guest's own page fault: its translation is missing or forbids the access, or names a
+    // frame outside its RAM (which the monitor never maps: the guest sees the page as absent).
+    const ShadowMmu::GuestTranslation t = mmu_->translate(linear);
+    const std::vector<uint8_t> bytes = machine_->read(eip, 15);
+    const auto insn = decoder_.decode(bytes.data(), bytes.size(), eip);
+    const bool present = t.present && t.frame_is_ram;
+    const bool write = (present && !t.writable) || (insn && writesMemory(*insn));
+    // SDM Vol. 3A §4.7: bit 0 P (a protection violation, not an absent page), bit 1 W/R, bit 2 U/S.
+    const uint32_t code = (present ? 1u : 0u) | (write ? 2u : 0u) | (machine_->realCpl() == 3 ? 4u : 0u);
+    vcpu_.cr2 = linear;  // the guest's CR2 (under hw and emulate, the real CR2 already holds it)
+    if (t.present && !t.frame_is_ram)
+        events().append("shadow", "the guest's mapping of " + hex32(linear) + " names " + hex32(t.frame) +
+                                      ", outside its RAM: never mapped, the access faults");
+    if (hardwareAssisted() && (config_.controls.exception_bitmap >> 14) & 1) countExit(ExitReason::ExceptionOrNmi, 0, eip);
+    reflectException(14, eip, eip, false, code);
+}
+
+void TrapVmm::syncPaging(uint32_t at) {
+    // Paging off before and after (a CR3 load or CR0 write of a kernel that does not page):
+    // the CPU's view stays linear = physical and there is nothing to rebuild.
+    if (!mmu_->paging() && !(vcpu_.cr0 & VirtualCpu::kCr0Pg)) return;
+    paging_sync_pending_ = true;
+    paging_sync_at_ = at;
+    uc_emu_stop(machine_->uc());
+}
+
+void TrapVmm::applyPagingSync() {
+    const uint32_t at = paging_sync_at_;
+    // The CPU stopped right after a trap: clear the exception state Unicorn kept from it, or
+    // the next fault would arrive as a double fault (upstream issue #1883; seen here).
+    machine_->clearStaleException();
+    const std::string why = mmu_->sync(vcpu_.cr0 & VirtualCpu::kCr0Pg, vcpu_.cr3);
+    if (!why.empty()) return fail("the guest's page tables (cr3 " + hex32(vcpu_.cr3) + ", at " + hex32(at) +
+                                  ") cannot be shadowed: " + why);
+    events().append("shadow", std::string("shadow page tables ") +
+                                  (mmu_->paging() ? "rebuilt from the guest's at cr3 " + hex32(vcpu_.cr3) + ": " +
+                                                        std::to_string(mmu_->mappedPages()) + " pages mapped, " +
+                                                        std::to_string(mmu_->refusedMappings()) + " entries refused"
+                                                  : "off: linear = physical"));
 }
 
 void TrapVmm::tripleFault(uint32_t vector, uint32_t address, const std::string& why) {

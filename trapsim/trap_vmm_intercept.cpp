@@ -34,7 +34,11 @@ bool TrapVmm::intercepts(const DecodedInstruction& insn) const {
     default: break;
     }
     // The emulator runs everything itself; only hlt needs it (the vCPU sleeps to the next tick).
-    if (config_.mode == MonitorMode::Emulate) return insn.op == PrivilegedOp::Hlt;
+    // Paging too: Unicorn's CPU cannot translate (shadow_mmu.h), so the emulator's soft MMU
+    // must see every CR0/CR3 write, CR3 read and invlpg.
+    if (config_.mode == MonitorMode::Emulate)
+        return insn.op == PrivilegedOp::Hlt || insn.op == PrivilegedOp::MovToCr || insn.op == PrivilegedOp::Invlpg ||
+               (insn.op == PrivilegedOp::MovFromCr && insn.control_register == 3);
     // Everything sensitive, privileged or not, and the stack-segment load that ring compression
     // makes sensitive.
     if (config_.mode == MonitorMode::BinaryTranslation)
@@ -45,10 +49,13 @@ bool TrapVmm::intercepts(const DecodedInstruction& insn) const {
     case PrivilegedOp::Cpuid:
     case PrivilegedOp::Vmcall:
     case PrivilegedOp::MovToCr: return true;  // CR access is decided per register at the exit
+    // Without EPT the monitor shadows the guest's page tables and must see CR3 reads and every
+    // invlpg while the guest pages; whether they exit is decided at the site (handleExit).
+    case PrivilegedOp::MovFromCr: return insn.control_register == 3;
+    case PrivilegedOp::Invlpg: return true;
     case PrivilegedOp::Rdtsc: return c.rdtsc_exiting;
     case PrivilegedOp::Rdmsr: return c.rdmsr_exiting;
     case PrivilegedOp::Wrmsr: return c.wrmsr_exiting;
-    case PrivilegedOp::Invlpg: return c.invlpg_exiting;
     default: return false;  // at ring 0 the guest owns IF, GDTR, IDTR: nothing else exits
     }
 }
@@ -128,21 +135,53 @@ void TrapVmm::handleExit(const DecodedInstruction& insn) {
         return;
     }
     case PrivilegedOp::MovToCr: {
-        const bool exits = (insn.control_register == 3 && c.cr3_load_exiting) ||
-                           (insn.control_register == 0 && c.cr0_write_exiting);
-        if (!exits) return;
-        countExit(ExitReason::CrAccess,
-                  crExitQualification(insn.control_register, true, sdmRegisterNumber(insn.general_register)),
-                  insn.address);
-        if (insn.control_register == 0 && (machine_->get(insn.general_register) & VirtualCpu::kCr0Pg))
-            fail("the guest turned paging on at " + hex32(insn.address) + ", which this monitor does not support yet");
-        return;  // the write itself goes to the guest's CR0/CR3
+        const int cr = insn.control_register;
+        const bool hw = hardwareAssisted();
+        const bool exits = hw && ((cr == 3 && c.cr3_load_exiting) || (cr == 0 && c.cr0_write_exiting));
+        if (exits)
+            countExit(ExitReason::CrAccess, crExitQualification(cr, true, sdmRegisterNumber(insn.general_register)),
+                      insn.address);
+        if (cr != 0 && cr != 3) return;  // the write goes to the guest's own register
+        const uint32_t value = machine_->get(insn.general_register);
+        const bool paging_after = cr == 0 ? (value & VirtualCpu::kCr0Pg) != 0 : mmu_->paging();
+        if (cr == 3) vcpu_.cr3 = value;
+        else vcpu_.cr0 = value;
+        // Paging off before and after: the write runs on the guest's own register, unchanged.
+        if (!mmu_->paging() && !paging_after) return;
+        // Shadow paging: the monitor completes the write and rebuilds the real tables.
+        if (hw && !exits)
+            return fail("the guest " + std::string(cr == 3 ? "loaded CR3" : "changed CR0.PG") + " at " +
+                        hex32(insn.address) + " with " + (cr == 3 ? "CR3-load exiting" : "the CR0 guest/host mask") +
+                        " off: without EPT this monitor must see it to keep its shadow page tables (VmcsControls)");
+        if (cr == 0) machine_->setReg(UC_X86_REG_CR0, value & ~VirtualCpu::kCr0Pg);  // syncPaging sets PG
+        machine_->setReg(UC_X86_REG_EIP, next);
+        return syncPaging(insn.address);
+    }
+    case PrivilegedOp::MovFromCr: {
+        if (!mmu_->paging()) return;  // the real CR3 is the guest's own
+        // The real CR3 is the monitor's shadow directory: the guest is shown its own (CR3-store
+        // exiting, primary processor-based control bit 16, which shadow paging needs).
+        if (hardwareAssisted())
+            countExit(ExitReason::CrAccess, crExitQualification(3, false, sdmRegisterNumber(insn.general_register)),
+                      insn.address);
+        machine_->set(insn.general_register, vcpu_.cr3);
+        machine_->setReg(UC_X86_REG_EIP, next);
+        return;
+    }
+    case PrivilegedOp::Invlpg: {
+        const bool exits = hardwareAssisted() && c.invlpg_exiting;
+        if (exits) countExit(ExitReason::Invlpg, 0, insn.address);
+        if (!mmu_->paging()) return;  // nothing is cached: it runs on the guest's CPU
+        if (hardwareAssisted() && !exits)
+            return fail("the guest executed invlpg at " + hex32(insn.address) +
+                        " with INVLPG exiting off: without EPT this monitor must see it to keep its shadow page tables");
+        machine_->setReg(UC_X86_REG_EIP, next);
+        return syncPaging(insn.address);
     }
     case PrivilegedOp::Cpuid: return countExit(ExitReason::Cpuid, 0, insn.address);
     case PrivilegedOp::Rdtsc: return countExit(ExitReason::Rdtsc, 0, insn.address);
     case PrivilegedOp::Rdmsr: return countExit(ExitReason::Rdmsr, 0, insn.address);
     case PrivilegedOp::Wrmsr: return countExit(ExitReason::Wrmsr, 0, insn.address);
-    case PrivilegedOp::Invlpg: return countExit(ExitReason::Invlpg, 0, insn.address);
     case PrivilegedOp::Vmcall:
         countExit(ExitReason::Vmcall, 0, insn.address);
         // No hypercalls in this monitor: -ENOSYS, as KVM answers an unknown hypercall number.

@@ -92,6 +92,11 @@ void printText(const vm::TrapVmm& vmm, const Counters& c, double seconds) {
             std::printf("  %-*s %12llu\n", width, row.reason.c_str(), static_cast<unsigned long long>(row.count));
         std::printf("  %-*s %12llu\n", width, "total", at(c, hw ? "exits" : pv ? "vmm_entries" : "traps"));
     }
+    if (hw) {
+        std::printf("\n-- VMCS-like controls in use (Intel SDM Vol. 3C 24.6) --\n");
+        for (const auto& setting : vmm.config().controls.settings())
+            std::printf("  %-34s %-28s %s\n", setting.name.c_str(), setting.value.c_str(), setting.field.c_str());
+    }
     if (mode == vm::MonitorMode::BinaryTranslation)
         std::printf("\n  translated blocks   %llu (%llu instructions, %llu rewritten into monitor calls)\n",
                     at(c, "bt.blocks"), at(c, "bt.translated_instructions"), at(c, "bt.rewritten"));
@@ -143,6 +148,15 @@ QJsonObject toJsonRun(const vm::TrapVmm& vmm, const Counters& c, double seconds)
         QJsonArray listing;
         for (const std::string& line : vmm.snapshot().listing) listing.append(qs(line));
         out.insert("listing", listing);
+    }
+    if (mode == vm::MonitorMode::HardwareAssisted) {
+        QJsonArray controls;
+        for (const auto& setting : vmm.config().controls.settings())
+            controls.append(QJsonObject{{"name", qs(setting.name)},
+                                        {"field", qs(setting.field)},
+                                        {"value", qs(setting.value)},
+                                        {"fixed", setting.fixed}});
+        out.insert("vmcs_controls", controls);
     }
     out.insert("vmm_entries", static_cast<qint64>(c.at("vmm_entries")));
     out.insert("modeled_cycles", static_cast<qint64>(c.at("modeled_cycles")));

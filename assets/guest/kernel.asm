@@ -20,6 +20,9 @@
 ;   ring-0 checks     2 cli, 3 sti, 1 mov to cr0 (plus pushf, popf, sgdt, sidt, smsw, mov from
 ;                     cs, which do NOT trap: x86's holes, so under trap-and-emulate the kernel's
 ;                     checks of them fail -- the deliberate differences between the modes)
+;   paging            3 mov to cr3, 1 mov from cr0, 1 mov to cr0 (paging on): two address
+;                     spaces; the monitor rebuilds its shadow page tables 3 times (PV: one
+;                     multicall of mmu_update + mmuext_op, then 2 mmuext_op)
 ;   idle loop         IDLE_HALTS x (sti; hlt), each woken by a timer interrupt
 ;   every tick        1 interrupt injected, 1 out (EOI), 1 iret
 ;   power off         1 out to port 0xF4
@@ -92,6 +95,20 @@ ATA_DRQ            equ 0x08
 ATA_ERR            equ 0x01
 DISK_SECTOR        equ 1            ; the sector the kernel reads and prints
 
+; Paging: two address spaces in free RAM above the kernel. Both map 0..4 MiB one to one (the
+; kernel, its stack, its devices' pages) and PRIVATE_PAGE to a frame of their own.
+PAGING_TABLES      equ 0x00300000
+PD_A               equ PAGING_TABLES            ; page directory of space A
+PD_B               equ PAGING_TABLES + 0x1000   ; ... of space B
+PT_LOW             equ PAGING_TABLES + 0x2000   ; 0..4 MiB one to one, shared by both
+PT_PRIVATE_A       equ PAGING_TABLES + 0x3000   ; 4 MiB..8 MiB in A
+PT_PRIVATE_B       equ PAGING_TABLES + 0x4000   ; ... in B
+FRAME_A            equ 0x00310000               ; what PRIVATE_PAGE is in A
+FRAME_B            equ 0x00311000               ; ... in B
+PRIVATE_PAGE       equ 0x00400000               ; one address, two frames
+PTE_KERNEL         equ 3                        ; present, writable, supervisor only
+CR0_PG             equ 0x80000000
+
 POWER_OFF_PORT     equ 0xF4         ; isa-debug-exit-like: the byte written is the exit code
 DATA_ADDR          equ LOAD_ADDR + 0x1000   ; fixed in both builds: the console shows table addresses
 BSS_ADDR           equ LOAD_ADDR + 0x3000
@@ -107,7 +124,10 @@ LOADER_MAGIC       equ 0x2BADB002
 HYPERVISOR_set_trap_table   equ 0
 HYPERVISOR_set_gdt          equ 2
 HYPERVISOR_set_callbacks    equ 4
+HYPERVISOR_mmu_update       equ 1
 HYPERVISOR_multicall        equ 13
+HYPERVISOR_mmuext_op        equ 26
+MMUEXT_NEW_BASEPTR          equ 5
 HYPERVISOR_xen_version      equ 17
 HYPERVISOR_console_io       equ 18
 HYPERVISOR_grant_table_op   equ 20
@@ -376,6 +396,7 @@ boot:
     call puts
 
     call ring_checks
+    call paging_check
 
     ; The idle loop: enable interrupts and halt until one arrives, a bounded number of times.
     mov ecx, IDLE_HALTS
@@ -562,6 +583,71 @@ verdict:
 .print:
     call puts
     pop esi
+    ret
+
+; ---- paging: two address spaces ------------------------------------------------------------
+; A process's memory is its own because CR3 names the tables the CPU walks. The kernel marks
+; PRIVATE_PAGE in space A, switches to B and marks it there, switches back and reads A's mark.
+; It stays in space A afterwards (the rest of the run is paged). Under the monitors the real
+; tables are the monitor's shadow of these (trapsim/shadow_mmu.h).
+%macro SWITCH_SPACE 2               ; %1: PD_A or PD_B; %2: its mmuext_op (PV)
+%ifdef PARAVIRT
+    mov ebx, %2
+    mov ecx, 1
+    xor edx, edx
+    mov esi, DOMID_SELF
+    HYPERCALL mmuext_op             ; MMUEXT_NEW_BASEPTR: the hypervisor loads cr3
+%else
+    mov eax, %1
+    mov cr3, eax
+%endif
+%endmacro
+
+paging_check:
+    mov edi, PT_LOW                 ; the one-to-one table, written before paging is on
+    xor ecx, ecx
+.fill:
+    mov eax, ecx
+    shl eax, 12
+    or eax, PTE_KERNEL
+    mov [edi + ecx*4], eax
+    inc ecx
+    cmp ecx, 1024
+    jne .fill
+    mov dword [PT_LOW], 0           ; page 0 stays absent: a null pointer faults
+%ifdef PARAVIRT
+    ; The entries that differ go through the hypervisor, which checks each one, in a single
+    ; multicall with the switch to space A: one entry into the hypervisor for the batch
+    ; (Linux's lazy MMU mode batches the same way).
+    mov ebx, paging_calls
+    mov ecx, (paging_calls_end - paging_calls) / 32
+    HYPERCALL multicall
+%else
+    mov dword [PD_A], PT_LOW | PTE_KERNEL
+    mov dword [PD_B], PT_LOW | PTE_KERNEL
+    mov dword [PD_A + 4], PT_PRIVATE_A | PTE_KERNEL
+    mov dword [PD_B + 4], PT_PRIVATE_B | PTE_KERNEL
+    mov dword [PT_PRIVATE_A], FRAME_A | PTE_KERNEL
+    mov dword [PT_PRIVATE_B], FRAME_B | PTE_KERNEL
+    SWITCH_SPACE PD_A, base_a
+    mov eax, cr0
+    or eax, CR0_PG                  ; paging on
+    mov cr0, eax
+%endif
+    mov dword [PRIVATE_PAGE], 'A'
+    SWITCH_SPACE PD_B, base_b
+    mov dword [PRIVATE_PAGE], 'B'
+    SWITCH_SPACE PD_A, base_a
+    mov esi, msg_paging
+    call puts
+    mov esi, msg_paging_bad
+    cmp dword [PRIVATE_PAGE], 'A'   ; A's mark, not B's
+    jne .report
+    cmp dword [FRAME_B], 'B'        ; B's frame, seen through the one-to-one map
+    jne .report
+    mov esi, msg_ok
+.report:
+    call puts
     ret
 
 ; ---- interrupts ----------------------------------------------------------------------------
@@ -1183,6 +1269,8 @@ msg_idle2           db " times from hlt", 10, 0
 msg_off             db "powering off with exit code 0", 10, 0
 msg_disk            db "disk sector 1 says: ", 0
 msg_disk_failed     db "(the read failed)", 0
+msg_paging          db "paging: two address spaces switched by cr3, each sees its own page", 0
+msg_paging_bad      db " -> broken: one space sees the other's page", 10, 0
 %ifdef PARAVIRT
 msg_shared_info     db "the shared-info page is not where this kernel expects it", 10, 0
                     align 4
@@ -1205,6 +1293,20 @@ grant_frame         dd 0
 alloc_unbound:      dw DOMID_SELF, 0    ; dom, remote_dom (dom0)
                     dd 0                ; port (out)
 evtchn_send_port    dd 0
+                    align 8             ; mmu_update: ptr's low two bits are the command
+paging_updates:     dq PD_A, PT_LOW | PTE_KERNEL        ; {ptr (guest-physical), val}
+                    dq PD_B, PT_LOW | PTE_KERNEL
+                    dq PD_A + 4, PT_PRIVATE_A | PTE_KERNEL
+                    dq PD_B + 4, PT_PRIVATE_B | PTE_KERNEL
+                    dq PT_PRIVATE_A, FRAME_A | PTE_KERNEL
+                    dq PT_PRIVATE_B, FRAME_B | PTE_KERNEL
+paging_updates_end:
+base_a              dd MMUEXT_NEW_BASEPTR, PD_A >> 12, 0   ; mmuext_op: cmd, arg1 (mfn), arg2
+base_b              dd MMUEXT_NEW_BASEPTR, PD_B >> 12, 0
+paging_calls:                           ; multicall_entry: op, result, args[6]
+                    dd HYPERVISOR_mmu_update, 0, paging_updates, (paging_updates_end - paging_updates) / 16, 0, DOMID_SELF, 0, 0
+                    dd HYPERVISOR_mmuext_op, 0, base_a, 1, 0, DOMID_SELF, 0, 0
+paging_calls_end:
 %endif
 
 image_end:

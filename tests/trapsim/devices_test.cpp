@@ -211,9 +211,15 @@ TEST(TrapDispatcher, ControlRegistersReadAndWriteTheShadows) {
     regs.set(X86_REG_EBX, 0x5000);
     dispatch.emulate(privileged(PrivilegedOp::MovToCr, 3, X86_REG_EBX), regs);  // mov cr3, ebx
     EXPECT_EQ(vcpu.cr3, 0x5000u);
+    // Paging on: the shadow CR0 takes it (the monitor then rebuilds its shadow page tables).
     regs.set(X86_REG_EAX, VirtualCpu::kCr0Pe | VirtualCpu::kCr0Pg);
     EXPECT_EQ(dispatch.emulate(privileged(PrivilegedOp::MovToCr, 0, X86_REG_EAX), regs).kind,
-              TrapOutcome::Kind::Unsupported);  // paging needs shadow page tables
+              TrapOutcome::Kind::Resume);
+    EXPECT_EQ(vcpu.cr0 & VirtualCpu::kCr0Pg, VirtualCpu::kCr0Pg);
+    // Leaving protected mode is still not emulated.
+    regs.set(X86_REG_EAX, 0);
+    EXPECT_EQ(dispatch.emulate(privileged(PrivilegedOp::MovToCr, 0, X86_REG_EAX), regs).kind,
+              TrapOutcome::Kind::Unsupported);
 }
 
 TEST(TrapDispatcher, RecognisedButUnemulatedInstructionsAreReported) {

@@ -47,7 +47,14 @@ TEST(Paravirtual, HypercallsReplaceThePrivilegedInstructions) {
     // one shutdown through sched_op.
     EXPECT_EQ(count(c, "hypercalls.set_gdt"), 1u);
     EXPECT_EQ(count(c, "hypercalls.set_trap_table"), 1u);
-    EXPECT_EQ(count(c, "hypercalls.multicall"), 1u);
+    // The second multicall: the paging check's six mmu_update entries and the switch to space A;
+    // then two mmuext_op switches (B, back to A).
+    EXPECT_EQ(count(c, "hypercalls.multicall"), 2u);
+    EXPECT_EQ(count(c, "hypercalls.mmu_update"), 1u);
+    EXPECT_EQ(count(c, "hypercalls.mmuext_op"), 3u);
+    EXPECT_EQ(c.at("pv.page_table_updates"), 6u);
+    EXPECT_EQ(c.at("pv.batched_calls"), 3u + 2u) << "members of the two multicalls";
+    EXPECT_EQ(c.at("shadow.syncs"), 3u);
     // event_channel_op: bind the timer; for the disk, alloc_unbound and two sends (the store,
     // then the ring); grant_table_op once, to find the grant table.
     EXPECT_EQ(count(c, "hypercalls.event_channel_op"), 4u);

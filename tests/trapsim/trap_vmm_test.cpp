@@ -67,6 +67,7 @@ TEST(TrapVmmKernel, PrintsItsConsoleAndPowersOffCleanly) {
               "sidt: IDT at 0xffff0800 -> not the table I loaded: someone else's\n"
               "smsw: machine status word 0x00000011 -> not the cr0 I wrote: someone else's\n"
               "ring-0 checks passed: 0 of 7\n"
+        "paging: two address spaces switched by cr3, each sees its own page -> ok\n"
               "idle loop: woke up 16 times from hlt\n"
               "timer handler ran for every wake-up: yes\n"
               "powering off with exit code 0\n");
@@ -86,7 +87,10 @@ TEST(TrapVmmKernel, TrapCountsMatchWhatTheKernelSourceDoes) {
     EXPECT_EQ(c.at("traps.cli"), 1 + critical + 2);
     EXPECT_EQ(c.at("traps.sti"), 1 + critical + 3 + halts);
     EXPECT_EQ(c.at("traps.hlt"), halts);
-    EXPECT_EQ(c.at("traps.mov_cr"), 3u);  // mov eax, cr0 twice, mov cr0, eax once
+    // mov eax, cr0 twice, mov cr0, eax once; paging: three cr3 loads, cr0 read and write.
+    EXPECT_EQ(c.at("traps.mov_cr"), 8u);
+    EXPECT_EQ(c.at("shadow.syncs"), 3u);
+    EXPECT_EQ(c.at("shadow.page_table_writes"), 0u) << "the kernel writes its tables before it pages";
     EXPECT_EQ(c.at("traps.lgdt"), 1u);
     EXPECT_EQ(c.at("traps.lidt"), 1u);
     EXPECT_EQ(c.at("traps.mov_ss"), 1u);  // its RPL-0 stack selector
@@ -128,7 +132,7 @@ TEST(TrapVmmKernel, SnapshotShowsRealAndVirtualCpuSideBySide) {
     EXPECT_EQ(registerValue(s, "gdtr (real)"), "0xffff0000");
     EXPECT_NE(registerValue(s, "gdtr (virtual)"), "0xffff0000");
     EXPECT_NE(registerValue(s, "idtr (virtual)"), "0x00000000");
-    EXPECT_EQ(registerValue(s, "cr0 (shadow)"), "0x00000033") << "the kernel set MP and NE";
+    EXPECT_EQ(registerValue(s, "cr0 (shadow)"), "0x80000033") << "the kernel set MP and NE, then PG";
     ASSERT_FALSE(s.listing.empty());
     EXPECT_EQ(s.listing.front(), "0x00100020  cli");  // the kernel's first instruction
 }

@@ -96,11 +96,35 @@ TEST(VmCli, HwModeReportsExitsBySdmReason) {
     const QJsonObject exits = o["exits"].toObject();
     EXPECT_EQ(exits["HLT (12)"].toInteger(), 16);
     EXPECT_GT(exits["I/O instruction (30)"].toInteger(), 1000);
-    EXPECT_EQ(exits["control-register access (28)"].toInteger(), 1);
+    EXPECT_EQ(exits["control-register access (28)"].toInteger(), 5);  // cr0 write, paging: 3 cr3 loads, cr0.PG
     EXPECT_TRUE(o["console"].toString().contains("ring-0 checks passed: 7 of 7"));
     EXPECT_EQ(o["traps"].toInteger(), 0);
     const auto text = runVirtlab({"vm", "run", "--mode", "hw"});
     EXPECT_TRUE(std::regex_search(text.out, std::regex("\\n  HLT \\(12\\) +16\\n"))) << text.out;
+}
+
+TEST(VmCli, HwModeShowsTheVmcsControlsInUse) {
+    const auto r = runVirtlab({"vm", "run", "--mode", "hw", "--json"});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    const QJsonArray controls = parseJson(r.out)["vmcs_controls"].toArray();
+    ASSERT_FALSE(controls.isEmpty()) << r.out;
+    bool saw_hlt = false;
+    for (const auto& entry : controls) {
+        const QJsonObject c = entry.toObject();
+        for (const char* key : {"name", "field", "value", "fixed"}) EXPECT_TRUE(c.contains(key)) << key;
+        if (c["name"].toString() == "HLT exiting") {
+            saw_hlt = true;
+            EXPECT_EQ(c["value"].toString(), "on");  // the default, and the 16 HLT exits above need it
+            EXPECT_EQ(c["field"].toString(), "primary processor-based controls, bit 7");
+        }
+    }
+    EXPECT_TRUE(saw_hlt);
+    const auto text = runVirtlab({"vm", "run", "--mode", "hw"});
+    EXPECT_TRUE(std::regex_search(text.out, std::regex("\\n  CR3-load exiting +on +primary processor-based controls, bit 15\\n")))
+        << text.out;
+    // Only hw has a VMCS.
+    const auto trap = runVirtlab({"vm", "run", "--mode", "trap", "--json"});
+    EXPECT_FALSE(parseJson(trap.out).contains("vmcs_controls"));
 }
 
 TEST(VmCli, BtModeShowsTheTranslationBesideTheOriginal) {
@@ -148,7 +172,10 @@ TEST(VmCli, PvModeBootsTheParavirtualBuildAndCountsHypercallsByXenName) {
     EXPECT_TRUE(o["guest"].toString().endsWith("kernel-pv.bin"));
     const QJsonObject hypercalls = o["hypercalls"].toObject();
     EXPECT_GT(hypercalls["console_io"].toInteger(), 20);
-    EXPECT_EQ(hypercalls["multicall"].toInteger(), 1);
+    EXPECT_EQ(hypercalls["multicall"].toInteger(), 2);  // the timer's set-up; the page tables and space A
+    EXPECT_EQ(hypercalls["mmu_update"].toInteger(), 1);
+    EXPECT_EQ(hypercalls["mmuext_op"].toInteger(), 3);
+    EXPECT_EQ(o["counters"].toObject()["pv.page_table_updates"].toInteger(), 6);
     EXPECT_EQ(hypercalls["sched_op"].toInteger(), 17);
     EXPECT_EQ(o["exits"].toObject()["hypercall console_io"].toInteger(), hypercalls["console_io"].toInteger());
     EXPECT_TRUE(o["console"].toString().contains("ring-0 checks passed: 7 of 7"));

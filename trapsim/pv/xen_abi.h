@@ -19,6 +19,7 @@ enum Hypercall : uint32_t {
     set_gdt = 2,
     set_callbacks = 4,
     multicall = 13,
+    mmuext_op = 26,
     xen_version = 17,
     console_io = 18,
     grant_table_op = 20,
@@ -41,6 +42,11 @@ constexpr uint32_t XENVER_version = 0;                     // version.h
 constexpr uint32_t GNTTABOP_setup_table = 2;               // grant_table.h
 constexpr uint16_t GTF_permit_access = 1, GTF_type_mask = 3, GTF_readonly = 1 << 2;
 constexpr uint32_t MMU_NORMAL_PT_UPDATE = 0;               // xen.h
+// mmuext_op (xen.h): struct mmuext_op {unsigned int cmd; arg1 (mfn or linear_addr); arg2},
+// 12 bytes on x86_32; HYPERVISOR_mmuext_op(ops, count, success_count, domid).
+constexpr uint32_t kMmuextOpSize = 12;
+constexpr uint32_t MMUEXT_PIN_L2_TABLE = 1, MMUEXT_UNPIN_TABLE = 4, MMUEXT_NEW_BASEPTR = 5,
+                   MMUEXT_TLB_FLUSH_LOCAL = 6, MMUEXT_INVLPG_LOCAL = 7;
 constexpr uint16_t DOMID_SELF = 0x7FF0;
 
 // start_info (xen.h), at the address in ESI when the guest starts.

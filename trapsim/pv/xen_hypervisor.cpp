@@ -32,6 +32,7 @@ const char* xen::hypercallName(uint32_t number) {
     case set_gdt: return "set_gdt";
     case set_callbacks: return "set_callbacks";
     case multicall: return "multicall";
+    case mmuext_op: return "mmuext_op";
     case xen_version: return "xen_version";
     case console_io: return "console_io";
     case grant_table_op: return "grant_table_op";
@@ -90,6 +91,7 @@ int32_t XenHypervisor::dispatch(uint32_t op, const uint32_t a[6], HypercallOutco
     switch (op) {
     case xen::set_trap_table: result = setTrapTable(a[0]); break;
     case xen::mmu_update: result = mmuUpdate(a[0], a[1], a[2], detail); break;
+    case xen::mmuext_op: result = mmuextOp(a[0], a[1], a[2], detail); break;
     case xen::set_gdt:
         result = setGdt(a[0], a[1]);
         detail = std::to_string(a[1]) + " entries";
@@ -185,6 +187,7 @@ int32_t XenHypervisor::multicall(uint32_t list, uint32_t count, HypercallOutcome
         const uint32_t at = list + i * xen::kMulticallEntrySize;
         if (!machine_.readGuest(at, entry, sizeof entry)) return xen::kEfault;
         HypercallOutcome member;
+        batched_calls_.fetch_add(1, std::memory_order_relaxed);
         const int32_t result = dispatch(entry[0], entry + 2, member, depth + 1);
         machine_.writeGuest(at + 4, &result, 4);  // multicall_entry.result
         members += (members.empty() ? "" : "; ") + member.detail;
@@ -287,22 +290,99 @@ int32_t XenHypervisor::vcpuOp(uint32_t cmd, uint32_t vcpu, uint32_t arg, std::st
     }
 }
 
-// Without paging there are no page tables to keep safe; what Xen's check protects still
-// applies: a present entry may only name a frame the domain owns.
+// Xen's check: a present entry may only name a frame the domain owns. `ptr` is the entry's
+// machine (here guest-physical) address. An update of the tables in use changes the address
+// space at once, as on Xen; the monitor then rebuilds its view of them.
 int32_t XenHypervisor::mmuUpdate(uint32_t requests, uint32_t count, uint32_t done_out, std::string& detail) {
     detail = std::to_string(count) + " updates";
     uint32_t done = 0;
+    bool live = false;
+    int32_t result = 0;
     for (; done < count; ++done) {
         uint64_t request[2];
-        if (!machine_.readGuest(requests + done * 16, request, sizeof request)) return xen::kEfault;
-        if ((request[0] & 3) != xen::MMU_NORMAL_PT_UPDATE) return xen::kEinval;
+        if (!machine_.readGuest(requests + done * 16, request, sizeof request)) {
+            result = xen::kEfault;
+            break;
+        }
+        if ((request[0] & 3) != xen::MMU_NORMAL_PT_UPDATE) {
+            result = xen::kEinval;
+            break;
+        }
         const uint32_t ptr = static_cast<uint32_t>(request[0] & ~uint64_t{3});
         const uint32_t value = static_cast<uint32_t>(request[1]);
-        if ((value & 1) && (value >> 12) >= (layout::kRamEnd >> 12)) return xen::kEperm;
-        if (!machine_.writeGuest(ptr, &value, 4)) return xen::kEfault;
+        if ((value & 1) && ((value >> 12) == 0 || (value >> 12) >= (layout::kRamEnd >> 12))) {
+            result = xen::kEperm;
+            break;
+        }
+        if (!machine_.writePhysical(ptr, &value, 4)) {
+            result = xen::kEfault;
+            break;
+        }
+        pt_updates_.fetch_add(1, std::memory_order_relaxed);
+        live = live || inLiveTables(ptr);
     }
     if (done_out) machine_.writeGuest(done_out, &done, 4);
-    return 0;
+    if (live && paging_changed_) paging_changed_(base_pointer_);
+    return result;
+}
+
+bool XenHypervisor::inLiveTables(uint32_t address) const {
+    if (base_pointer_ == 0) return false;
+    const uint32_t frame = address & 0xFFFFF000;
+    if (frame == base_pointer_) return true;
+    uint32_t directory[1024];
+    if (!machine_.readPhysical(base_pointer_, directory, sizeof directory)) return false;
+    for (uint32_t pde : directory)
+        if ((pde & 1) && (pde & 0xFFFFF000) == frame) return true;
+    return false;
+}
+
+// MMUEXT_NEW_BASEPTR loads a page directory (Xen's PV guests always run paged; here the first
+// one turns paging on); the TLB flushes and INVLPG_LOCAL make the monitor re-read the tables.
+// Pinning is accepted as a no-op: this hypervisor validates entries when it reads them.
+int32_t XenHypervisor::mmuextOp(uint32_t ops, uint32_t count, uint32_t done_out, std::string& detail) {
+    uint32_t done = 0;
+    int32_t result = 0;
+    bool changed = false;
+    for (; done < count; ++done) {
+        uint32_t op[3];  // cmd, arg1, arg2
+        if (!machine_.readGuest(ops + done * xen::kMmuextOpSize, op, sizeof op)) {
+            result = xen::kEfault;
+            break;
+        }
+        if (!detail.empty()) detail += ", ";
+        switch (op[0]) {
+        case xen::MMUEXT_NEW_BASEPTR: {
+            const uint32_t directory = op[1] << 12;  // arg1.mfn
+            if (op[1] == 0 || directory >= layout::kRamEnd) {
+                result = xen::kEperm;
+                break;
+            }
+            base_pointer_ = directory;
+            changed = true;
+            detail += "MMUEXT_NEW_BASEPTR " + hex(directory);
+            break;
+        }
+        case xen::MMUEXT_TLB_FLUSH_LOCAL:
+            changed = true;
+            detail += "MMUEXT_TLB_FLUSH_LOCAL";
+            break;
+        case xen::MMUEXT_INVLPG_LOCAL:
+            changed = true;
+            detail += "MMUEXT_INVLPG_LOCAL " + hex(op[1]);
+            break;
+        case xen::MMUEXT_PIN_L2_TABLE:
+        case xen::MMUEXT_UNPIN_TABLE: detail += op[0] == xen::MMUEXT_PIN_L2_TABLE ? "MMUEXT_PIN_L2_TABLE" : "MMUEXT_UNPIN_TABLE"; break;
+        default:
+            detail += "cmd " + std::to_string(op[0]);
+            result = xen::kEnosys;
+            break;
+        }
+        if (result != 0) break;
+    }
+    if (done_out) machine_.writeGuest(done_out, &done, 4);
+    if (changed && base_pointer_ && paging_changed_) paging_changed_(base_pointer_);
+    return result;
 }
 
 int32_t XenHypervisor::grantTableOp(uint32_t cmd, uint32_t arg, uint32_t count, std::string& detail) {

@@ -102,6 +102,19 @@ public:
     // Hypercalls made, by name (multicall members included), and upcalls delivered.
     std::map<std::string, uint64_t> hypercallCounts() const;
     uint64_t upcalls() const { return upcalls_.load(std::memory_order_relaxed); }
+    // Page-table entries written through mmu_update, and hypercalls run as members of a
+    // multicall (each one a hypervisor entry saved).
+    uint64_t pageTableUpdates() const { return pt_updates_.load(std::memory_order_relaxed); }
+    uint64_t batchedCalls() const { return batched_calls_.load(std::memory_order_relaxed); }
+
+    // The guest's address space changed: a new base pointer (MMUEXT_NEW_BASEPTR: paging on,
+    // at that page directory), an update of an entry in the live tables, or a TLB flush. The
+    // monitor rebuilds what the CPU uses from the guest's tables (shadow_mmu.h); Xen instead
+    // lets the CPU walk the validated tables themselves, which Unicorn cannot (it does not
+    // translate addresses). The argument is the guest-physical page directory.
+    using PagingChanged = std::function<void(uint32_t page_directory)>;
+    void setPagingHandler(PagingChanged handler) { paging_changed_ = std::move(handler); }
+    uint32_t pageDirectory() const { return base_pointer_; }  // 0 until NEW_BASEPTR
     uint32_t grantFrame() const { return pv_layout::kGrantTable >> 12; }
     bool eventsMasked() const;
     bool upcallPending() const;
@@ -115,6 +128,8 @@ private:
     int32_t eventChannelOp(uint32_t cmd, uint32_t arg, std::string& detail);
     int32_t vcpuOp(uint32_t cmd, uint32_t vcpu, uint32_t arg, std::string& detail);
     int32_t mmuUpdate(uint32_t requests, uint32_t count, uint32_t done_out, std::string& detail);
+    int32_t mmuextOp(uint32_t ops, uint32_t count, uint32_t done_out, std::string& detail);
+    bool inLiveTables(uint32_t address) const;
     int32_t grantTableOp(uint32_t cmd, uint32_t arg, uint32_t count, std::string& detail);
     uint8_t sharedByte(uint32_t offset) const;
     void setSharedByte(uint32_t offset, uint8_t value);
@@ -146,6 +161,10 @@ private:
     std::atomic<uint64_t> grant_maps_{0};  // read by other threads while the guest runs
     std::map<std::string, uint64_t> counts_;
     std::atomic<uint64_t> upcalls_{0};
+    std::atomic<uint64_t> pt_updates_{0};
+    std::atomic<uint64_t> batched_calls_{0};
+    PagingChanged paging_changed_;
+    uint32_t base_pointer_ = 0;  // the page directory of MMUEXT_NEW_BASEPTR
     mutable std::mutex console_mutex_;  // guards what other threads read: console_, counts_
     std::string console_;
     uint64_t console_bytes_ = 0;
