@@ -109,6 +109,27 @@ public:
     virtual std::string remove() noexcept = 0;
 };
 
+// Pure: where an unprivileged user may make a v2 cgroup (rootless runs): the nearest proper
+// ancestor of own_path, never the root, that is writable by the caller (a subtree systemd
+// delegated to it, `Delegate=` in user@.service) and whose cgroup.subtree_control lists every
+// `needed` controller. A proper ancestor, because moving the child out of our cgroup needs
+// write access to the common ancestor's cgroup.procs. nullopt when there is none.
+std::optional<std::string> chooseDelegatedV2Parent(const std::string& own_path, const std::vector<std::string>& needed,
+                                                   const std::function<bool(const std::string&)>& writable,
+                                                   const std::function<std::string(const std::string&)>& read_subtree_control);
+
+// The controllers a set of limits writes to (v2 names): what a delegated subtree must offer.
+std::vector<std::string> controllersFor(const CgroupLimits& limits);
+
+// A rootless run's cgroup: made where the caller's cgroups were delegated to it, else none
+// (cgroup == nullptr) with `note` saying why the container runs without limits. Throws
+// vl::Error(Input) when limits were asked for that nothing delegated can honour.
+struct RootlessCgroup {
+    std::unique_ptr<Cgroup> cgroup;
+    std::string note;
+};
+RootlessCgroup createRootlessCgroup(const CgroupLayout& layout, const std::string& name, const CgroupLimits& limits);
+
 // Creates the container cgroup "name" (e.g. "virtlab-3f2a9c") under the layout's hierarchies.
 // Throws vl::Error(System) when no cgroup file system is usable or the kernel refuses.
 std::unique_ptr<Cgroup> createCgroup(const CgroupLayout& layout, const std::string& name);

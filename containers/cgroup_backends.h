@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,7 +41,8 @@ private:
 // with the needed controllers enabled in that parent's cgroup.subtree_control.
 class CgroupV2 final : public Cgroup {
 public:
-    CgroupV2(CgroupHierarchy unified, std::string name);
+    // `parent` (a path inside the hierarchy) skips chooseV2Parent: a rootless run's delegated subtree.
+    CgroupV2(CgroupHierarchy unified, std::string name, std::optional<std::string> parent = std::nullopt);
     ~CgroupV2() override { remove(); }
     void create();  // throws vl::Error(System)
 
@@ -55,6 +57,7 @@ public:
 private:
     CgroupHierarchy unified_;
     std::string name_;
+    std::optional<std::string> parent_;
     std::string dir_;                   // "" until created
     std::set<std::string> controllers_;  // enabled in dir_ (its cgroup.controllers)
 };

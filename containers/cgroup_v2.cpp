@@ -21,7 +21,8 @@ std::set<std::string> words(const std::optional<std::string>& text) {
 
 }  // namespace
 
-CgroupV2::CgroupV2(CgroupHierarchy unified, std::string name) : unified_(std::move(unified)), name_(std::move(name)) {}
+CgroupV2::CgroupV2(CgroupHierarchy unified, std::string name, std::optional<std::string> parent)
+    : unified_(std::move(unified)), name_(std::move(name)), parent_(std::move(parent)) {}
 
 void CgroupV2::create() {
     const std::string& root = unified_.mount_point;
@@ -33,7 +34,7 @@ void CgroupV2::create() {
     for (const auto& c : containerControllers())
         if (offered.count(c)) needed.push_back(c);
 
-    const std::string parent = chooseV2Parent(unified_.own_path, needed, [&](const std::string& path) {
+    const std::string parent = parent_ ? *parent_ : chooseV2Parent(unified_.own_path, needed, [&](const std::string& path) {
         return readTextFile(at(path) + "/cgroup.subtree_control").value_or("");
     });
     if (parent == "/") {

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "containers/fault_injection.h"
 #include "containers/hardening.h"
 #include "core/error.h"
 
@@ -165,6 +166,7 @@ int ChildPlan::execute(ChildReport* report) const {
     for (size_t i = 0; i < steps_.size(); ++i) {
         const Step& s = steps_[i];
         while (report->phases_done < s.phase) report->phase_end_ns[report->phases_done++] = monotonicNs();
+        fault::afterChildPhases(phases_, report->phases_done);  // VIRTLAB_FAULT (tests only; fault_injection.h)
         int err = 0;
         switch (s.op) {
         case Op::MountPrivate:
@@ -240,6 +242,14 @@ int ChildPlan::execute(ChildReport* report) const {
         case Op::SetUser:
             err = setUserIds(static_cast<uint32_t>(s.flags), s.mode);
             break;
+        case Op::BindIfDirectory: {
+            // Nothing is created: the target may be a layer being built, whose diff must stay
+            // exactly what the command wrote.
+            struct stat st {};
+            if (::lstat(s.b.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+                err = mountOrErrno(s.a.c_str(), s.b.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+            break;
+        }
         }
         if (err != 0) {
             report->failed_step = static_cast<int>(i);
@@ -249,6 +259,7 @@ int ChildPlan::execute(ChildReport* report) const {
     }
     while (report->phases_done < static_cast<int>(phases_.size()))
         report->phase_end_ns[report->phases_done++] = monotonicNs();
+    fault::afterChildPhases(phases_, report->phases_done);  // VIRTLAB_FAULT (tests only; fault_injection.h)
 
     report->exec_start_ns = monotonicNs();
     if (init_) {
@@ -323,6 +334,8 @@ int ChildPlan::prepareExec(ChildReport* report) const {
         struct stat st {};
         if (::stat(path, &st) == 0) report->ns_inode[n] = st.st_ino;
     }
+    struct stat user_ns {};
+    if (::stat("/proc/self/ns/user", &user_ns) == 0) report->user_ns_inode = user_ns.st_ino;
     // The command starts with default signal handling whatever VirtLab's thread had: a GUI
     // worker or the CLI (which blocks SIGINT/SIGTERM to forward them) would otherwise pass on
     // a blocked mask, and ignored signals stay ignored across execve().

@@ -28,6 +28,7 @@ struct ChildReport {
     int failed_errno = 0;
     int rootfs_fallback = 0;                // 1: read-only bind + tmpfs /tmp instead of overlay
     uint64_t ns_inode[kNamespaces] = {};    // the child's namespaces, kNamespaceNames order
+    uint64_t user_ns_inode = 0;             // its user namespace (a rootless run's own)
     int64_t exec_start_ns = 0;
 };
 
@@ -56,6 +57,7 @@ public:
         InstallSeccomp,    // the plan's seccomp program; the last step before execve()
         ChangeDir,         // mkdir -p a (inside the new root), then chdir(a): --workdir
         SetUser,           // setgroups({}), setresgid(mode), setresuid(flags): --user
+        BindIfDirectory,   // recursive bind of a onto b when b is a directory (missing: skipped, nothing created)
     };
     struct Step {
         int phase;

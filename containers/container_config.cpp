@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -92,7 +93,14 @@ void validateConfig(const ContainerConfig& config) {
         throwInput("--memory: " + std::to_string(*config.memory_bytes) + " bytes is outside 4 MiB .. 1 PiB");
     if (config.pids_max && (*config.pids_max == 0 || *config.pids_max > kMaxPids))
         throwInput("--pids: " + std::to_string(*config.pids_max) + " is outside 1 .. " + std::to_string(kMaxPids));
+    if (!config.nested_root.empty() && !cleanAbsolutePath(config.nested_root))
+        throwInput("nested root '" + config.nested_root + "' is not a clean absolute path inside the container");
+    if (runsRootless(config) && config.network == net::NetworkMode::Bridge)
+        throwInput("--net bridge: needs root (the bridge and the host end of the veth pair live in the host's network "
+                   "namespace); a rootless container has --net none");
 }
+
+bool runsRootless(const ContainerConfig& config) { return config.rootless || ::geteuid() != 0; }
 
 std::string newContainerId() {
     unsigned char bytes[6];

@@ -54,7 +54,21 @@ struct ContainerConfig {
     // its child, like `docker run --init` (tini). Off by default, as in Docker: the lesson
     // that the command itself is pid 1, and what that costs, stays visible.
     bool init = false;
+    // --rootless (and always when VirtLab is not root): the first process is cloned into a new
+    // user namespace as well, the caller mapped to root inside (user_namespace.h); cgroups only
+    // where delegated, no bridge network. State under $XDG_RUNTIME_DIR/virtlab.
+    bool rootless = false;
+    // --image NAME, recorded in the state so `image rm` can refuse while a container holds it
+    // (the layers themselves arrive as `rootfs`, mounted by the caller).
+    std::string image;
+    // A directory inside the container that gets the container's own /proc, /sys and /dev
+    // too (recursive binds, masks included), where it has those directories: `image build`'s
+    // RUN chroots into the layer union bound there, and its commands need /proc and /dev.
+    std::string nested_root;
 };
+
+// Whether a run with this config is rootless: asked for, or VirtLab is not root.
+bool runsRootless(const ContainerConfig& config);
 
 // "1000" or "1000:100"; throws vl::Error(Input) naming --user. A missing GID is 0 (root's
 // group), exactly as `docker run --user 1000` does without a passwd entry.

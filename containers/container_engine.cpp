@@ -87,11 +87,6 @@ RunState ContainerEngine::run(uint64_t /*budget*/) {
         if (state_ == RunState::Finished || state_ == RunState::Failed) return state_;  // reset() first
         id = id_;
     }
-    if (::geteuid() != 0) {
-        std::lock_guard lock(mutex_);
-        failure_ = "container run needs root for now (rootless containers with user namespaces come later)";
-        return state_ = RunState::Failed;
-    }
     Observer observer(*this);
     RunResult result = runContainer(config_, id, observer);  // vl::Error(Input) passes through
 
@@ -166,6 +161,12 @@ Snapshot ContainerEngine::snapshot() const {
     for (const auto& ns : result_.namespaces)
         s.registers.emplace_back("ns " + ns.name,
                                  "host " + std::to_string(ns.host_inode) + " / container " + std::to_string(ns.container_inode));
+    if (result_.rootless) {
+        s.registers.emplace_back("rootless", "user namespace, " + result_.id_map_method + " id mapping");
+        s.registers.emplace_back("uid_map", result_.uid_map);
+        s.registers.emplace_back("gid_map", result_.gid_map);
+    }
+    if (!result_.cgroup_note.empty()) s.registers.emplace_back("cgroup note", result_.cgroup_note);
     s.registers.emplace_back("network", toString(config_.network));
     if (result_.network.attached()) {
         s.registers.emplace_back("address", result_.network.address + "/" + std::to_string(result_.network.prefix));
@@ -237,6 +238,11 @@ pid_t ContainerEngine::hostPid() const {
 net::NetworkInfo ContainerEngine::network() const {
     std::lock_guard lock(mutex_);
     return result_.network;
+}
+
+RunResult ContainerEngine::result() const {
+    std::lock_guard lock(mutex_);
+    return result_;
 }
 
 std::string ContainerEngine::cleanupProblem() const {

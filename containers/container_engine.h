@@ -67,7 +67,8 @@ public:
     std::string stdoutText() const;                  // captured mode only
     std::string stderrText() const;
     std::string cgroupPath() const;                  // removed again by the time run() returns
-    std::string cgroupVersion() const;               // "v1" or "v2"
+    std::string cgroupVersion() const;               // "v1", "v2" or "none" (rootless without delegation)
+    RunResult result() const;                        // everything the run reported (rootless maps, cgroup note...)
     pid_t hostPid() const;                           // the container's pid 1 as the host sees it
     std::string cleanupProblem() const;              // "" when everything was removed
     // --net bridge: the address, gateway, bridge and both veth ends the container had (kept

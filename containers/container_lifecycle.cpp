@@ -141,6 +141,19 @@ GcReport collectGarbage(const std::string& base) {
     return report;
 }
 
+std::vector<std::string> containersUsingImage(const std::string& image_name, bool running_only, const std::string& base) {
+    std::vector<std::string> out;
+    for (const auto& dir : listStateDirs(base)) {
+        const auto record = readRecord(dir);
+        if (!record || record->image != image_name) continue;
+        const std::string status = record->liveStatus();
+        if (status == "dead") continue;  // gc's to remove; it holds no mount of the layers
+        if (running_only && status == "exited") continue;
+        out.push_back(record->id + " (" + status + ")");
+    }
+    return out;
+}
+
 int execInContainer(const std::string& state_dir, const std::vector<std::string>& argv) {
     if (argv.empty()) throwInput("exec: missing command");
     const auto record = readRecord(state_dir);
@@ -181,7 +194,10 @@ int execInContainer(const std::string& state_dir, const std::vector<std::string>
             if (fd < 0 || ::write(fd, self.data(), self.size()) < 0) _exit(126);
             ::close(fd);
         }
-        const int all = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+        // A rootless container's user namespace too: setns() with a pidfd joins it first, so
+        // the rest are joined with the capabilities it gives (and only those).
+        const int all = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP |
+                        (record->rootless ? CLONE_NEWUSER : 0);
         if (::setns(pidfd.get(), all) != 0) {
             std::fprintf(stderr, "virtlab: exec: setns: %s\n", std::strerror(errno));
             _exit(126);
@@ -194,7 +210,8 @@ int execInContainer(const std::string& state_dir, const std::vector<std::string>
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
             int err = dropCapabilities(defaultCapabilityMask());
-            if (!err && user) err = setUserIds(user->uid, user->gid);
+            // With a single mapping setgroups is denied and --user can only be 0:0, which we are.
+            if (!err && user && !(record->rootless && record->id_map_method == "single")) err = setUserIds(user->uid, user->gid);
             if (!err) err = setNoNewPrivs();
             if (!err) err = installSeccomp(filter);
             if (err) _exit(126);

@@ -29,6 +29,13 @@ struct GcReport {
 // Live containers and stopped-but-kept ones (status exited) are left alone.
 GcReport collectGarbage(const std::string& base = stateBase());
 
+// The containers started from image `image_name` that still hold it: running ones and kept
+// ones (exited, not removed), as `image rm` must see them (Docker refuses to remove an image a
+// container was created from). Each as "<id> (<status>)"; `running_only` for the ones no
+// --force may override.
+std::vector<std::string> containersUsingImage(const std::string& image_name, bool running_only = false,
+                                              const std::string& base = stateBase());
+
 // Runs argv inside the running container: joins its cgroup and namespaces (setns through a
 // verified pidfd), forks so the command is a member of its pid namespace, applies the same
 // hardening as the first process (capabilities, no_new_privs, seccomp) and execs. Inherits

@@ -142,6 +142,11 @@ ChildPlan planContainerStart(const PlanInputs& in) {
     for (const auto& [link, to] : std::vector<std::pair<std::string, std::string>>{
              {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}})
         plan.add(Op::Symlink, "symlink " + root + "/dev/" + link, to, root + "/dev/" + link);
+    // After the masks and /dev: the recursive binds carry them along.
+    if (!in.nested_root.empty())
+        for (const char* dir : {"/proc", "/sys", "/dev"})
+            plan.add(Op::BindIfDirectory, std::string("bind ") + dir + " on " + in.nested_root + dir + " (when it has one)",
+                     root + dir, root + in.nested_root + dir);
 
     plan.beginPhase(phases[5]);  // pivot_root or chroot
     if (in.isolation == Isolation::Chroot)
@@ -164,7 +169,7 @@ ChildPlan planContainerStart(const PlanInputs& in) {
     plan.add(Op::DropCapabilities, "drop capabilities to the default set", "", "", "", "", defaultCapabilityMask());
     // --user after the capabilities (CAP_SETUID/CAP_SETGID are in the default set): leaving
     // uid 0 then clears what was left of them.
-    if (in.user)
+    if (in.user && !in.setgroups_denied)
         plan.add(Op::SetUser, "setgroups, setresgid " + std::to_string(in.user->gid) + ", setresuid " + std::to_string(in.user->uid),
                  "", "", "", "", in.user->uid, "", in.user->gid);
     // Without it a setuid binary planted in an image would restore what was just dropped.

@@ -23,6 +23,10 @@ struct PlanInputs {
     std::string workdir;                   // "" stays in /
     std::optional<UserSpec> user;
     bool init = false;
+    // A rootless run whose gid_map was written with setgroups "deny" (user_namespace.h):
+    // setgroups() fails there, so --user (validated to be 0:0, the only mapped ids) is skipped.
+    bool setgroups_denied = false;
+    std::string nested_root;  // ContainerConfig::nested_root ("" none)
     std::vector<sock_filter> seccomp;  // compileDefaultSeccompFilter()
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherit
     int sync_read_fd = -1, sync_parent_write_fd = -1;

@@ -18,10 +18,12 @@
 
 #include "containers/container_plan.h"
 #include "containers/container_state.h"
+#include "containers/fault_injection.h"
 #include "containers/hardening.h"
 #include "containers/net/bridge_network.h"
 #include "containers/rootfs.h"
 #include "containers/state_dir.h"
+#include "containers/user_namespace.h"
 #include "core/error.h"
 
 namespace vl::ct {
@@ -89,6 +91,7 @@ private:
         const auto t0 = std::chrono::steady_clock::now();
         step();
         addPhase(name, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        fault::afterParentPhase(name);  // VIRTLAB_FAULT=kill-after:<phase> (tests only; fault_injection.h)
         if (observer_.stopRequested() && owned_.process.reaped()) throwGuest("stopped before the container started");
     }
     void addPhase(const std::string& name, double ms) {
@@ -104,7 +107,24 @@ private:
     RunResult& result_;
     Owned& owned_;
     const ChildReport* report_ = nullptr;
+    const bool rootless_ = runsRootless(config_);
+    UserNamespaceMaps maps_;
 };
+
+// A rootless run's ids: which maps, and whether --user fits in them. Input errors: the
+// command line asked for what this user cannot have.
+UserNamespaceMaps rootlessMaps(const ContainerConfig& config) {
+    if (::geteuid() != 0) {
+        if (const std::string refusal = unprivilegedUserNamespacesRefusal(); !refusal.empty())
+            throwSystem("rootless container: " + refusal, EPERM);
+    }
+    UserNamespaceMaps maps = userNamespaceMapsForCaller();
+    if (config.user && (config.user->uid > maps.highestUid() || config.user->gid > maps.highestGid()))
+        throwInput("--user " + config.user->text() + ": not mapped in this rootless container (" + maps.method +
+                   " mapping: uids 0.." + std::to_string(maps.highestUid()) + ", gids 0.." + std::to_string(maps.highestGid()) +
+                   "; more need the caller's ranges in /etc/subuid and /etc/subgid and newuidmap from uidmap)");
+    return maps;
+}
 
 void Run::startAndWait() {
     result_.id = id_;
@@ -122,12 +142,11 @@ void Run::startAndWait() {
         }
         checkBindTargets(result_.rootfs, config_.binds);
     });
-    timed("cgroup-create", [&] {
-        owned_.cgroup = createCgroup(detectHostCgroupLayout(), "virtlab-" + id_);
-        owned_.cgroup->applyLimits(CgroupLimits{config_.memory_bytes, config_.pids_max, config_.cpu_quota_us});
-    });
-    result_.cgroup_path = owned_.cgroup->displayPath();
-    result_.cgroup_version = toString(owned_.cgroup->version());
+    if (rootless_) {
+        maps_ = rootlessMaps(config_);
+        result_.rootless = true;
+        result_.id_map_method = maps_.method;
+    }
     timed("state-dir", [&] {
         owned_.state.emplace(id_);
         ContainerRecord& r = owned_.record;
@@ -138,8 +157,9 @@ void Run::startAndWait() {
         r.argv = config_.argv;
         r.rootfs = result_.rootfs;
         r.isolation = toString(config_.isolation);
-        r.cgroup_version = result_.cgroup_version;
-        r.cgroup_dirs = owned_.cgroup->controllerDirectories();
+        r.rootless = rootless_;
+        r.image = config_.image;
+        r.id_map_method = maps_.method;
         r.owner_pid = ::getpid();
         r.owner_start = processStartTime(::getpid()).value_or(0);
         r.created_unix = static_cast<int64_t>(::time(nullptr));
@@ -150,6 +170,26 @@ void Run::startAndWait() {
         r.workdir = config_.workdir;
         r.user = config_.user ? config_.user->text() : "";
         r.init = config_.init;
+        owned_.save();
+    });
+    // The record exists before the cgroup does and names it in the same phase, so a VirtLab
+    // killed at any phase boundary leaves nothing that gc cannot find through a record.
+    timed("cgroup-create", [&] {
+        const CgroupLimits limits{config_.memory_bytes, config_.pids_max, config_.cpu_quota_us};
+        if (rootless_) {
+            RootlessCgroup made = createRootlessCgroup(detectHostCgroupLayout(), "virtlab-" + id_, limits);
+            owned_.cgroup = std::move(made.cgroup);
+            result_.cgroup_note = made.note;
+        } else {
+            owned_.cgroup = createCgroup(detectHostCgroupLayout(), "virtlab-" + id_);
+            owned_.cgroup->applyLimits(limits);
+        }
+        result_.cgroup_path = owned_.cgroup ? owned_.cgroup->displayPath() : "";
+        result_.cgroup_version = owned_.cgroup ? toString(owned_.cgroup->version()) : "none";
+        ContainerRecord& r = owned_.record;
+        r.cgroup_version = result_.cgroup_version;
+        if (owned_.cgroup) r.cgroup_dirs = owned_.cgroup->controllerDirectories();
+        r.cgroup_note = result_.cgroup_note;
         owned_.save();
     });
 
@@ -170,6 +210,8 @@ void Run::startAndWait() {
         in.workdir = config_.workdir;
         in.user = config_.user;
         in.init = config_.init;
+        in.setgroups_denied = rootless_ && maps_.method == "single";
+        in.nested_root = config_.nested_root;
         in.seccomp = defaultSeccompFilter();
         if (const char* term = std::getenv("TERM")) in.term = term;
         if (config_.capture_output) {
@@ -190,7 +232,10 @@ void Run::startAndWait() {
     // In text mode the container writes to our stdout descriptor directly: whatever VirtLab
     // still holds in its stdio buffers must get there first.
     std::fflush(nullptr);
-    timed("clone", [&] { owned_.process = ContainerProcess::start(plan, report.get(), kNamespaceFlags); });
+    // CLONE_NEWUSER with the others: the kernel creates the user namespace first and makes it
+    // the owner of the rest, so root inside holds its capabilities over those only.
+    const int clone_flags = kNamespaceFlags | (rootless_ ? CLONE_NEWUSER : 0);
+    timed("clone", [&] { owned_.process = ContainerProcess::start(plan, report.get(), clone_flags); });
     sync.read_end.reset();  // the child's ends, closed here so EOF means what it should
     exec_status.write_end.reset();
     if (out) out->write_end.reset();
@@ -199,8 +244,18 @@ void Run::startAndWait() {
     result_.host_pid = owned_.process.pid();
     observer_.started(owned_.process.pid(), owned_.process.pidfd());
 
+    if (rootless_) {
+        // Before the release: the child's first step already needs to be root inside.
+        timed("uid-gid-maps", [&] {
+            writeUserNamespaceMaps(owned_.process.pid(), maps_);
+            result_.uid_map = mapText(maps_.uids);
+            result_.gid_map = mapText(maps_.gids);
+            owned_.record.uid_map = result_.uid_map;
+            owned_.record.gid_map = result_.gid_map;
+        });
+    }
     timed("cgroup-attach", [&] {
-        owned_.cgroup->attach(owned_.process.pid());
+        if (owned_.cgroup) owned_.cgroup->attach(owned_.process.pid());
         owned_.record.pid = owned_.process.pid();
         owned_.record.pid_start = processStartTime(owned_.process.pid()).value_or(0);
         owned_.save();
@@ -225,7 +280,7 @@ void Run::startAndWait() {
     const int status = pump(exec_status.read_end, out, err, exec_seen_ns);
     collectChildReport(plan, *report.get(), exec_seen_ns);
     if (result_.start_failure.empty()) result_.exit_code = status;
-    result_.cgroup = owned_.cgroup->readings();
+    if (owned_.cgroup) result_.cgroup = owned_.cgroup->readings();
 }
 
 // Forwards captured output while the container runs; returns its exit status once reaped.
@@ -290,6 +345,7 @@ void Run::collectChildReport(const ChildPlan& plan, const ChildReport& report, i
     for (int n = 0; n < ChildReport::kNamespaces; ++n)
         result_.namespaces.push_back({kNamespaceNames[n], namespaceInode(std::string("/proc/self/ns/") + kNamespaceNames[n]),
                                       report.ns_inode[n]});
+    if (rootless_) result_.namespaces.push_back({"user", namespaceInode("/proc/self/ns/user"), report.user_ns_inode});
 
     const auto& steps = plan.steps();
     if (report.failed_step >= 0) {

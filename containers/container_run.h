@@ -1,6 +1,6 @@
 // One container run from start to reaped exit, as an explicit, timed list of phases:
 //
-//   rootfs-check  cgroup-create  state-dir  plan  clone  cgroup-attach       (parent)
+//   rootfs-check  state-dir  cgroup-create  plan  clone  cgroup-attach       (parent)
 //   network (--net bridge: veth pair, address; before the child is released) (parent)
 //   mounts  cgroupns  proc  masks  dev  pivot_root  hostname  loopback  security (child, planned)
 //   exec                                                                      (child -> parent)
@@ -29,7 +29,7 @@ struct PhaseTiming {
 };
 
 struct NamespaceInfo {
-    std::string name;               // "pid", "mnt", "uts", "ipc", "net", "cgroup"
+    std::string name;               // "pid", "mnt", "uts", "ipc", "net", "cgroup"; "user" when rootless
     uint64_t host_inode = 0;        // this VirtLab process's namespace (/proc/self/ns/NAME)
     uint64_t container_inode = 0;   // the container's, as its first process saw it
 };
@@ -46,6 +46,12 @@ struct RunResult {
     std::string cleanup_problem;   // set when something could not be removed
     double run_ms = 0;             // from exec to exit
     net::NetworkInfo network;      // --net bridge: the address and interfaces it had
+    // Rootless runs (user_namespace.h): how ids were mapped ("single" or "subordinate"), the
+    // maps as /proc/PID/uid_map shows them, and why there is no cgroup when there is none
+    // (cgroup_version is then "none").
+    bool rootless = false;
+    std::string id_map_method, uid_map, gid_map;
+    std::string cgroup_note;
 };
 
 // What the engine hears while the run goes on (called on the running thread).

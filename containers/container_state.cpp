@@ -52,8 +52,10 @@ T number(const std::string& text, const std::string& path, int line) {
 
 std::string stateBase() {
     if (::geteuid() == 0) return "/run/virtlab";
-    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime) return std::string(runtime) + "/virtlab";
-    return "/tmp/virtlab-" + std::to_string(::geteuid());
+    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && runtime[0] == '/') return std::string(runtime) + "/virtlab";
+    // Not a guessed /tmp path: anyone may create that first and plant what `gc` then trusts.
+    throwInput("XDG_RUNTIME_DIR is not set (or not absolute): containers run without root keep their state in "
+               "$XDG_RUNTIME_DIR/virtlab (systemd-logind sets it to /run/user/UID at login)");
 }
 
 namespace {
@@ -131,6 +133,13 @@ std::string ContainerRecord::serialize() const {
     if (!workdir.empty()) out << "workdir " << escapeValue(workdir) << "\n";
     if (!user.empty()) out << "user " << user << "\n";
     if (init) out << "init 1\n";
+    if (!image.empty()) out << "image " << escapeValue(image) << "\n";
+    if (rootless) out << "rootless 1\nid_map_method " << id_map_method << "\n";
+    for (const auto& [key, text] : {std::pair{"uid_map", &uid_map}, std::pair{"gid_map", &gid_map}}) {
+        std::istringstream lines(*text);
+        for (std::string line; std::getline(lines, line);) out << key << " " << line << "\n";
+    }
+    if (!cgroup_note.empty()) out << "cgroup_note " << escapeValue(cgroup_note) << "\n";
     return out.str();
 }
 
@@ -183,6 +192,12 @@ ContainerRecord ContainerRecord::parse(const std::string& text, const std::strin
         else if (key == "workdir") r.workdir = unescapeValue(value);
         else if (key == "user") r.user = value;
         else if (key == "init") r.init = value == "1";
+        else if (key == "rootless") r.rootless = value == "1";
+        else if (key == "image") r.image = unescapeValue(value);
+        else if (key == "id_map_method") r.id_map_method = value;
+        else if (key == "uid_map") r.uid_map += value + "\n";
+        else if (key == "gid_map") r.gid_map += value + "\n";
+        else if (key == "cgroup_note") r.cgroup_note = unescapeValue(value);
         else if (!key.empty()) throwInputAt(path, n, "unknown key '" + key + "'");
     }
     if (r.id.empty()) throwInputAt(path, 1, "no id");

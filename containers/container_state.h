@@ -20,7 +20,7 @@
 
 namespace vl::ct {
 
-// /run/virtlab as root; $XDG_RUNTIME_DIR/virtlab otherwise (/tmp/virtlab-<uid> without one).
+// /run/virtlab as root; $XDG_RUNTIME_DIR/virtlab otherwise (vl::Error(Input) when that is unset).
 std::string stateBase();
 
 // The start time of `pid` (field 22 of /proc/PID/stat, clock ticks since boot); nullopt when
@@ -51,6 +51,11 @@ struct ContainerRecord {
     std::vector<std::string> env;     // --env, as given (K=V)
     std::string workdir, user;        // --workdir, --user ("" when not given)
     bool init = false;                // --init: VirtLab's init is pid 1
+    // Rootless runs: "single" or "subordinate" (user_namespace.h), the maps as written
+    // (/proc/PID/uid_map text), and why the container has no cgroup when it has none.
+    std::string image;                // --image NAME it was started from ("" none): image rm checks
+    bool rootless = false;
+    std::string id_map_method, uid_map, gid_map, cgroup_note;
 
     std::string serialize() const;
     // Throws vl::Error(Input) naming `path` and the line for a malformed record.

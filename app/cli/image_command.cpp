@@ -9,6 +9,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/json.h"
+#include "containers/container_lifecycle.h"
 #include "containers/image/image_build.h"
 #include "containers/image/image_import.h"
 #include "containers/image/image_store.h"
@@ -153,13 +154,41 @@ int lsVerb(const Args& args) {
 }
 
 int rmVerb(const Args& args) {
-    ArgParser parser("virtlab image rm NAME", "Removes an image, then every layer no other image uses.");
-    parser.positional("NAME", "The image");
+    ArgParser parser("virtlab image rm NAME [--force]",
+                     "Removes an image, then every layer no other image uses. Refused (exit 1) while a container\n"
+                     "started from it is kept (exited, not removed: see container ps --all) unless --force, and\n"
+                     "always while one runs (its root file system is a mount of the layers), as Docker does.");
+    parser.flag("--force", "Remove it even though exited containers were started from it").positional("NAME", "The image");
     if (!parser.parse(args)) return 0;
     const img::ImageStore store;
     const img::ImageStore::WriteLock lock(store);
+    const std::string name = parser.positionalValue("NAME");
+    std::vector<std::string> users;
+    try {
+        users = ct::containersUsingImage(name, parser.has("--force"));
+    } catch (const Error& e) {
+        // No XDG_RUNTIME_DIR without root: this user can have no containers to check.
+        if (e.kind() != Error::Kind::Input) throw;
+    }
+    if (!users.empty()) {
+        std::string list;
+        for (const auto& u : users) list += (list.empty() ? "" : ", ") + u;
+        throw Error(Error::Kind::System, "image rm: " + name + " is used by container " + list +
+                                             (parser.has("--force") ? "" : " (container rm it first, or --force)"));
+    }
     const auto removed = store.remove(parser.positionalValue("NAME"));
     std::printf("Removed %s (%zu layers no longer used)\n", parser.positionalValue("NAME").c_str(), removed.size());
+    return 0;
+}
+
+int pruneVerb(const Args& args) {
+    ArgParser parser("virtlab image prune",
+                     "Removes layers no image uses and build-cache entries that can no longer hit or that no layer\n"
+                     "anchors (a config-only step on an empty parent).");
+    if (!parser.parse(args)) return 0;
+    const img::ImageStore store;
+    const img::ImageStore::WriteLock lock(store);
+    std::printf("Removed %zu build-cache entries\n", store.pruneBuildCache());
     return 0;
 }
 
@@ -230,13 +259,14 @@ void printImageHelp() {
                 "  import FILE [-t NAME]                OCI image layout (dir or tar) or docker save archive\n"
                 "  ls [--json]                          list images\n"
                 "  inspect NAME [--json]                the layer stack and its whiteouts\n"
-                "  rm NAME                              remove an image and its unused layers\n"
+                "  rm NAME [--force]                    remove an image and its unused layers\n"
+                "  prune                                remove unused layers and stale build-cache entries\n"
                 "  export-bundle NAME DIR               OCI runtime bundle for crun / runc\n\n"
                 "Store: /var/lib/virtlab/images as root, $XDG_DATA_HOME/virtlab/images otherwise.\n");
 }
 
 int imageCommand(const Args& args) {
-    if (args.empty()) throwInput("image: missing verb (build, import, ls, inspect, rm, export-bundle)");
+    if (args.empty()) throwInput("image: missing verb (build, import, ls, inspect, rm, prune, export-bundle)");
     const std::string& verb = args[0];
     if (verb == "--help" || verb == "-h" || verb == "help") {
         printImageHelp();
@@ -247,15 +277,16 @@ int imageCommand(const Args& args) {
     if (verb == "import") return importVerb(rest);
     if (verb == "ls") return lsVerb(rest);
     if (verb == "rm") return rmVerb(rest);
+    if (verb == "prune") return pruneVerb(rest);
     if (verb == "inspect") return inspectVerb(rest);
     if (verb == "export-bundle") return exportBundleVerb(rest);
-    throwInput("image: unknown verb '" + verb + "' (valid verbs: build, import, ls, inspect, rm, export-bundle)");
+    throwInput("image: unknown verb '" + verb + "' (valid verbs: build, import, ls, inspect, rm, prune, export-bundle)");
 }
 
 }  // namespace
 
 VIRTLAB_COMMAND(image, "image",
-                "image build|import|ls|inspect|rm|export-bundle ...  container images as overlay layers "
+                "image build|import|ls|inspect|rm|prune|export-bundle ...  container images as overlay layers "
                 "(see virtlab image --help)",
                 41, &imageCommand);
 

@@ -314,6 +314,7 @@ private:
 
         ContainerConfig config;
         config.binds.push_back({union_mount.path(), kBuildMountPoint, false});
+        config.nested_root = kBuildMountPoint;  // the RUN command's /proc and /dev
         config.argv = {"/bin/busybox", "env", "-i"};
         bool has_path = false;
         for (const auto& pair : state_.env) has_path = has_path || pair.rfind("PATH=", 0) == 0;

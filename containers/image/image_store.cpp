@@ -262,6 +262,18 @@ ResolvedImage ImageStore::resolve(const std::string& name) const {
     return out;
 }
 
+size_t ImageStore::pruneBuildCache() const {
+    collectGarbage();
+    size_t removed = 0;
+    for (const auto& key : entriesOf(root_ + "/cache")) {
+        const auto text = readTextFile(root_ + "/cache/" + key);
+        // "<layer>\n<below>" with both empty: remade by any build at no cost (no layer work).
+        if (text && text->find_first_not_of('\n') == std::string::npos && ::unlink((root_ + "/cache/" + key).c_str()) == 0)
+            ++removed;
+    }
+    return removed;
+}
+
 std::optional<std::string> ImageStore::cacheLookup(const std::string& key) const {
     if (!isHexDigest(key)) return std::nullopt;
     const auto text = readTextFile(root_ + "/cache/" + key);

@@ -91,6 +91,10 @@ public:
     // Removes the record, then every layer no remaining image refers to; returns their ids.
     std::vector<std::string> remove(const std::string& name) const;
     std::vector<std::string> collectGarbage() const;
+    // `image prune`: collectGarbage(), and also the build-cache entries that no layer anchors
+    // (a config-only step, ENV or CMD, on an empty parent: made no layer, sits on none), which
+    // the layer rule alone never drops. Returns how many cache entries went.
+    size_t pruneBuildCache() const;
     ResolvedImage resolve(const std::string& name) const;
 
     // Build cache: key -> the layer the step made ("" none). `below` is the top layer under

@@ -221,7 +221,18 @@ private:
                 if (rc == ARCHIVE_EOF) break;
                 if (rc < ARCHIVE_WARN)
                     refuse(std::string("corrupt data: ") + errorText(a, "unreadable"));
-                if (::pwrite(out.get(), block, size, offset) != static_cast<ssize_t>(size)) throwErrno("unpack: write " + entry_name_);
+                // A full disk first shows as a short write (errno untouched, stale); the retry
+                // of the rest is what returns -1 with ENOSPC.
+                for (size_t done = 0; done < size;) {
+                    const ssize_t n = ::pwrite(out.get(), static_cast<const char*>(block) + done, size - done,
+                                               offset + static_cast<la_int64_t>(done));
+                    if (n < 0 && errno == EINTR) continue;
+                    if (n <= 0) {
+                        const int err = n < 0 ? errno : EIO;
+                        throwSystem("unpack: write " + entry_name_, err);
+                    }
+                    done += static_cast<size_t>(n);
+                }
                 stats_.bytes += size;
             }
             // Sparse files end in a hole: give the file its full length.

@@ -57,7 +57,7 @@ TEST_F(ContainerEngineTest, ReportsEveryPhaseInOrder) {
         EXPECT_GE(p.ms, 0.0) << p.name;
         EXPECT_LT(p.ms, 10000.0) << p.name;
     }
-    const std::vector<std::string> expected{"rootfs-check", "cgroup-create", "state-dir", "plan", "clone", "cgroup-attach",
+    const std::vector<std::string> expected{"rootfs-check", "state-dir", "cgroup-create", "plan", "clone", "cgroup-attach",
                                             "mounts", "cgroupns", "proc", "masks", "dev", "pivot_root", "hostname", "loopback",
                                             "security", "exec"};
     EXPECT_EQ(names, expected);

@@ -177,6 +177,18 @@ TEST_F(ImageBuild, RemoveCollectsOnlyUnsharedLayers) {
     EXPECT_THROW(store_.remove("vltest-child"), vl::Error);
 }
 
+TEST_F(ImageBuild, PruneCollectsCacheEntriesNoLayerAnchors) {
+    // ENV on an empty parent makes no layer and sits on none: the layer rule never drops it.
+    writeFile(context_ + "/one.txt", "one\n");
+    build("FROM scratch\nENV A=1\nCOPY one.txt /\n", "vltest-env-first");
+    const img::ImageStore::WriteLock lock(store_);
+    store_.remove("vltest-env-first");
+    EXPECT_FALSE(fs::is_empty(store_.root() + "/cache")) << "the ENV step's entry outlives the layers";
+    EXPECT_EQ(store_.pruneBuildCache(), 1u);
+    EXPECT_TRUE(fs::is_empty(store_.root() + "/cache"));
+    EXPECT_EQ(store_.pruneBuildCache(), 0u);
+}
+
 TEST(ImageStoreNames, AreChecked) {
     EXPECT_NO_THROW(img::validateImageName("library/busybox:1.36"));
     EXPECT_NO_THROW(img::validateImageName("hello"));

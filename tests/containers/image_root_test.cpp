@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "containers/container_engine.h"
 #include "containers/image/image_store.h"
@@ -173,6 +175,48 @@ TEST_F(ImageRootTest, ContainerRunImageUsesTheImagesSettingsUnderTheCommandLines
     const auto both = runVirtlab({"container", "run", "--image", name, "--rootfs", context.path(), "--", "true"});
     EXPECT_EQ(both.exit_status, 2);
     EXPECT_NE(both.err.find("--rootfs and --image exclude each other"), std::string::npos) << both.err;
+}
+
+TEST_F(ImageRootTest, RunStepsHaveProcAndDevAndTheLayerHoldsOnlyWhatTheyWrote) {
+    vl::TempDir dir("vltest-run-proc");
+    writeFile(dir.path() + "/Labfile",
+              "FROM busybox\nRUN test -r /proc/self/status && test -c /dev/null && echo ok > /dev/null && "
+              "grep -q '^Pid:' /proc/self/status && echo proc-and-dev > /seen\n");
+    const std::string name = uniqueName("vltest-run-proc");
+    const auto built = runVirtlab({"image", "build", "-f", dir.path() + "/Labfile", "-t", name});
+    ASSERT_EQ(built.exit_status, 0) << built.err << built.out;
+    const img::ResolvedImage image = img::resolveImage(name);
+    ASSERT_EQ(image.layers.size(), 2u);
+    // The RUN layer is the file the command wrote, nothing of the /proc or /dev it used.
+    std::vector<std::string> entries;
+    for (const auto& e : fs::recursive_directory_iterator(image.layers[1].dir)) entries.push_back(e.path().filename().string());
+    EXPECT_EQ(entries, std::vector<std::string>{"seen"});
+}
+
+TEST_F(ImageRootTest, RmRefusesAnImageAKeptContainerWasStartedFrom) {
+    vl::TempDir context("vltest-rm-used");
+    writeFile(context.path() + "/Labfile", "FROM busybox\nCMD [\"true\"]\n");
+    const std::string name = uniqueName("vltest-rm-used");
+    ASSERT_EQ(runVirtlab({"image", "build", "-f", context.path() + "/Labfile", "-t", name}).exit_status, 0);
+    const auto started = runVirtlab({"container", "run", "-d", "--image", name});
+    ASSERT_EQ(started.exit_status, 0) << started.err;
+    std::string id = started.out.substr(0, started.out.find('\n'));
+    // Detached without --rm: kept, status exited, once `true` is done.
+    for (int i = 0; i < 100; ++i) {
+        if (runVirtlab({"container", "ps", "--all"}).out.find(id + "  ") != std::string::npos &&
+            runVirtlab({"container", "ps"}).out.find(id) == std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const auto refused = runVirtlab({"image", "rm", name});
+    EXPECT_EQ(refused.exit_status, 1) << refused.err;
+    EXPECT_NE(refused.err.find("is used by container " + id + " (exited)"), std::string::npos) << refused.err;
+    EXPECT_NE(runVirtlab({"image", "ls"}).out.find(name), std::string::npos) << "still there";
+    const auto forced = runVirtlab({"image", "rm", "--force", name});
+    EXPECT_EQ(forced.exit_status, 0) << forced.err;
+    EXPECT_EQ(runVirtlab({"image", "ls"}).out.find(name), std::string::npos);
+    EXPECT_EQ(runVirtlab({"container", "rm", id}).exit_status, 0);
+    EXPECT_TRUE(vl::test::residueOf(id).empty());
 }
 
 TEST_F(ImageRootTest, FailingRunIsReportedWithItsLineAndRecordsNothing) {
