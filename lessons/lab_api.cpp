@@ -6,38 +6,30 @@
 #include <QJsonValue>
 
 #include "core/error.h"
+#include "lessons/world_call.h"
 
 namespace vl::lessons {
 
 LabApi::LabApi(QJSEngine& engine, ActiveEngine& active, ScenarioResult& result)
-    : engine_(engine), active_(active), result_(result) {}
-
-template <typename Run>
-QJSValue LabApi::callWorld(const QString& call, const QJSValue& options, Run run) {
-    if (!options.isUndefined() && !options.isObject()) {
-        engine_.throwError(QJSValue::TypeError, call + ": takes one options object");
-        return {};
-    }
-    try {
-        return engine_.toScriptValue(run(options.toVariant().toMap(), active_));
-    } catch (const WorldSkipped& skip) {
-        // Remembered here, not only thrown: a script that catches the exception still reports
-        // its checks as skipped.
-        result_.skipped = skip.reason;
-        QJSValue error = engine_.newErrorObject(QJSValue::GenericError, "skipped: " + skip.reason);
-        error.setProperty("name", "Skip");
-        engine_.throwError(error);
-    } catch (const std::exception& e) {  // vl::Error: bad options, a program that would not load ...
-        const QString message = QString::fromStdString(e.what());
-        engine_.throwError(QJSValue::GenericError, message.startsWith(call) ? message : call + ": " + message);
-    }
-    return {};
+    : engine_(engine), active_(active), result_(result), image_(engine, active, result, this) {
+    // Owned here (a member), never by the JavaScript engine's garbage collector.
+    QJSEngine::setObjectOwnership(&image_, QJSEngine::CppOwnership);
 }
 
-QJSValue LabApi::emulate(const QJSValue& options) { return callWorld("lab.emulate", options, runEmulation); }
-QJSValue LabApi::vm(const QJSValue& options) { return callWorld("lab.vm", options, runVm); }
-QJSValue LabApi::container(const QJSValue& options) { return callWorld("lab.container", options, runContainer); }
-QJSValue LabApi::translate(const QJSValue& options) { return callWorld("lab.translate", options, runTranslation); }
+QJSValue LabApi::emulate(const QJSValue& options) {
+    return callWorld(engine_, result_, "lab.emulate", options, [this](const QVariantMap& o) { return runEmulation(o, active_); });
+}
+QJSValue LabApi::vm(const QJSValue& options) {
+    return callWorld(engine_, result_, "lab.vm", options, [this](const QVariantMap& o) { return runVm(o, active_); });
+}
+QJSValue LabApi::container(const QJSValue& options) {
+    return callWorld(engine_, result_, "lab.container", options, [this](const QVariantMap& o) {
+        return runContainer(o, active_, [this](const QString& name) { return image_.images().resolve("lab.container", name); });
+    });
+}
+QJSValue LabApi::translate(const QJSValue& options) {
+    return callWorld(engine_, result_, "lab.translate", options, [this](const QVariantMap& o) { return runTranslation(o, active_); });
+}
 bool LabApi::isRoot() const { return geteuid() == 0; }
 QStringList LabApi::vmModes() const { return lessons::vmModes(); }
 

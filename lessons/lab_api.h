@@ -8,6 +8,7 @@
 #include <QJSValue>
 #include <QObject>
 
+#include "lessons/image_lab_api.h"
 #include "lessons/scenario_result.h"
 #include "lessons/world_runs.h"
 
@@ -17,6 +18,8 @@ namespace vl::lessons {
 
 class LabApi : public QObject {
     Q_OBJECT
+    // lab.image.build(...), lab.image.rm(...) ...: images for this scenario (image_lab_api.h).
+    Q_PROPERTY(QObject* image READ image CONSTANT)
 public:
     LabApi(QJSEngine& engine, ActiveEngine& active, ScenarioResult& result);
 
@@ -28,6 +31,7 @@ public:
     // {available, reason}: whether lab.container can run here, and why not.
     Q_INVOKABLE QJSValue containerSupport();
     Q_INVOKABLE QStringList vmModes() const;
+    QObject* image() { return &image_; }
 
     Q_INVOKABLE bool expect(const QJSValue& name, const QJSValue& condition, const QJSValue& message = QJSValue());
     Q_INVOKABLE bool expectEqual(const QJSValue& name, const QJSValue& actual, const QJSValue& expected);
@@ -36,14 +40,13 @@ public:
     Q_INVOKABLE void highlight(const QJSValue& what);
 
 private:
-    template <typename Run>
-    QJSValue callWorld(const QString& call, const QJSValue& options, Run run);
     bool checkName(const QString& call, const QJSValue& name);
     QString display(const QJSValue& value);  // JSON.stringify, or String() for undefined
 
     QJSEngine& engine_;
     ActiveEngine& active_;
     ScenarioResult& result_;
+    ImageLabApi image_;
 };
 
 }  // namespace vl::lessons

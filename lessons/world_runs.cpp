@@ -6,10 +6,13 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "containers/cgroup.h"
 #include "containers/container_engine.h"
 #include "containers/limits.h"
+#include "containers/rootfs.h"
+#include "containers/user_namespace.h"
 #include "core/error.h"
 #include "emulator/engine_factory.h"
 #include "emulator/guest_loader.h"
@@ -62,7 +65,8 @@ QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active) {
 
 QVariantMap runVm(const QVariantMap& options, ActiveEngine& active) {
     const QString call = "lab.vm";
-    checkKeys(options, call, {"mode", "max_instructions", "until_console"});
+    checkKeys(options, call, {"mode", "max_instructions", "until_console", "events"});
+    const QStringList event_kinds = eventKindsOption(options, call);
     vm::TrapVmmConfig config;
     const std::string mode = stringOption(options, call, "mode", "trap").toStdString();
     const auto parsed = vm::parseMode(mode);
@@ -84,6 +88,7 @@ QVariantMap runVm(const QVariantMap& options, ActiveEngine& active) {
         out["until_console_seen"] = out["console"].toString().contains(until);
     }
     out["mode"] = QString::fromStdString(mode);
+    if (!event_kinds.isEmpty()) addEvents(out, engine, event_kinds);
     // Where modeled_cycles comes from: each parameter with its value and cited source.
     QVariantList cost;
     for (const auto& p : config.cost.parameters())
@@ -102,7 +107,9 @@ QStringList vmModes() {
 
 QString containerSkipReason(bool is_root, const ct::CgroupLayout& layout,
                             const std::function<bool(const std::string&)>& writable) {
-    if (!is_root) return "containers need root here (rootless containers are not built yet)";
+    if (!is_root)
+        return "containers with cgroup limits and a host network need root here "
+               "(only a rootless container, lab.container({rootless: true}), runs without)";
     if (!layout.version) return "no cgroup file system is mounted here, so no container can be limited or accounted";
     if (*layout.version == ct::CgroupVersion::V1) {
         for (const auto& controller : ct::containerControllers())
@@ -118,15 +125,27 @@ QString containerSkipReason(bool is_root, const ct::CgroupLayout& layout,
     return {};
 }
 
+QString rootlessSkipReason() {
+    const std::string refusal = ct::unprivilegedUserNamespacesRefusal();
+    return refusal.empty() ? QString() : "rootless containers cannot run here: " + QString::fromStdString(refusal);
+}
+
 QString containerSkipReason() {
     return containerSkipReason(geteuid() == 0, ct::detectHostCgroupLayout(),
                                [](const std::string& dir) { return access(dir.c_str(), W_OK) == 0; });
 }
 
-QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active) {
+QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active, const ImageResolver& resolve_image) {
     const QString call = "lab.container";
-    checkKeys(options, call, {"command", "argv", "program", "memory", "pids", "cpus", "hostname"});
+    checkKeys(options, call, {"command", "argv", "program", "image", "memory", "pids", "cpus", "hostname", "rootless", "net"});
     ct::ContainerConfig config;
+    std::optional<ct::image::ResolvedImage> image;
+    if (options.contains("image")) {
+        const QString name = stringOption(options, call, "image", "");
+        if (!resolve_image) throwInput("lab.container: images are not available here");
+        if (options.contains("program")) throwInput("lab.container: give only one of image and program");
+        image = resolve_image(name);
+    }
     if (options.contains("program")) {
         // A built VirtLab program (the tour's x86-64 build), bound read-only at /<its name>.
         const std::string source = programPath(call, stringOption(options, call, "program", ""));
@@ -136,8 +155,10 @@ QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active) {
     }
     if (options.contains("command") && options.contains("argv"))
         throwInput("lab.container: give only one of command (a shell line) and argv (an array)");
-    if (!options.contains("command") && !options.contains("argv") && !options.contains("program"))
-        throwInput("lab.container: give command (a shell line), argv (an array) or program (a built program)");
+    if (!options.contains("command") && !options.contains("argv") && !options.contains("program") &&
+        !(image && !image->argv.empty()))
+        throwInput(image ? "lab.container: the image has no CMD: give command (a shell line) or argv (an array)"
+                         : "lab.container: give command (a shell line), argv (an array), program (a built program) or image");
     if (options.contains("command")) {
         config.argv = {"/bin/sh", "-c", stringOption(options, call, "command", "").toStdString()};
     } else if (options.contains("argv")) {
@@ -164,10 +185,32 @@ QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active) {
     }
     config.hostname = stringOption(options, call, "hostname", "").toStdString();
     config.capture_output = true;
+    if (options.contains("rootless")) {
+        const QVariant r = options.value("rootless");
+        if (r.typeId() != QMetaType::Bool) throwInput("lab.container: rootless must be true or false");
+        config.rootless = r.toBool();
+    }
+    if (options.contains("net"))  // "none" (the default: loopback only) or "bridge" (vlab0, 10.88.0.0/16)
+        config.network = ct::net::parseNetworkMode(stringOption(options, call, "net", "none").toStdString());
+    if (image) {
+        // The image's settings under the call's, as `container run --image` and `docker run` do.
+        config.env = image->env;
+        config.workdir = image->workdir;
+        if (config.argv.empty()) config.argv = image->argv;
+    }
     ct::validateConfig(config);
     // Checked after the options, so a typo is reported even where containers cannot run.
-    if (const QString why = containerSkipReason(); !why.isEmpty()) throw WorldSkipped{why};
+    if (const QString why = config.rootless ? rootlessSkipReason() : containerSkipReason(); !why.isEmpty())
+        throw WorldSkipped{why};
 
+    // The image's layers as the root file system: an overlay mount, removed with this owner.
+    // (This process has threads, so it cannot take a private mount namespace the way
+    // `container run --image` does; the owner is what removes the mount.)
+    std::unique_ptr<ct::LayerStackMount> image_root;
+    if (image) {
+        image_root = std::make_unique<ct::LayerStackMount>(image->lower_dirs);
+        config.rootfs = image_root->path();
+    }
     ct::ContainerEngine engine(config);
     QVariantMap out = runToEnd(engine, active);
     out["hostname"] = QString::fromStdString(engine.hostname());
@@ -188,6 +231,21 @@ QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active) {
     QVariantMap phases;
     for (const auto& [name, ms] : engine.phasesMs()) phases[QString::fromStdString(name)] = ms;
     out["phases_ms"] = phases;
+    // A rootless container that never reached its command met this machine, not the lesson: no
+    // writable home for the root file system cache, no runtime directory, a security module
+    // refusing user namespaces. Said as a skip, with the runtime's reason.
+    if (config.rootless && out["state"].toString() == "failed")
+        throw WorldSkipped{"a rootless container could not start here: " + out["failure"].toString()};
+    const ct::RunResult run = engine.result();
+    out["rootless"] = run.rootless;
+    if (run.rootless) {
+        // How ids were mapped, as /proc/PID/uid_map and gid_map showed them, and why there is
+        // no cgroup when there is none (user_namespace.h).
+        out["id_map_method"] = QString::fromStdString(run.id_map_method);
+        out["uid_map"] = QString::fromStdString(run.uid_map);
+        out["gid_map"] = QString::fromStdString(run.gid_map);
+        out["cgroup_note"] = QString::fromStdString(run.cgroup_note);
+    }
     return out;
 }
 

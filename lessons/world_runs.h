@@ -13,6 +13,7 @@
 #include <string>
 
 #include "containers/cgroup.h"
+#include "containers/image/image_store.h"
 #include "core/engine.h"
 
 namespace vl::lessons {
@@ -43,7 +44,10 @@ struct WorldSkipped {
 // Throw vl::Error(Input) for bad options, WorldSkipped when the world cannot run here.
 QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active);
 QVariantMap runVm(const QVariantMap& options, ActiveEngine& active);
-QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active);
+// `image` in lab.container's options names an image of the scenario's own store (lab.image);
+// `resolve_image` finds it (throwing vl::Error(Input) when there is none).
+using ImageResolver = std::function<ct::image::ResolvedImage(const QString& name)>;
+QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active, const ImageResolver& resolve_image = {});
 // A program run on the x86 -> AArch64 translator (or a NASM snippet assembled first), with
 // every translated block: x86 instructions beside the AArch64 each became (translation_run.cpp).
 QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active);
@@ -51,12 +55,15 @@ QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active);
 // The monitor modes lab.vm accepts in this build ("trap", "bt", "hw", ...).
 QStringList vmModes();
 
-// Why containers cannot run here, or "" when they can: not root (rootless containers are not
-// built yet), no cgroup file system, a missing v1 controller, or a cgroup v2 subtree not
+// Why containers cannot run here, or "" when they can: not root (only rootless containers run
+// without it), no cgroup file system, a missing v1 controller, or a cgroup v2 subtree not
 // delegated to this user (`writable` says whether a cgroup directory may be written).
 QString containerSkipReason(bool is_root, const ct::CgroupLayout& layout,
                             const std::function<bool(const std::string&)>& writable);
 // The same for this process on this machine.
 QString containerSkipReason();
+// Why a rootless lab.container cannot run here ("" when it can): the kernel refuses
+// unprivileged user namespaces. Needs neither root nor a cgroup.
+QString rootlessSkipReason();
 
 }  // namespace vl::lessons

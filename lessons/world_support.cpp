@@ -57,6 +57,32 @@ std::string programPath(const QString& call, const QString& name) {
     }
 }
 
+QStringList eventKindsOption(const QVariantMap& options, const QString& call) {
+    if (!options.contains("events")) return {};
+    const QVariant v = options.value("events");
+    QStringList kinds;
+    if (v.typeId() == QMetaType::QString) kinds << v.toString();
+    else if (v.typeId() == QMetaType::QVariantList)
+        for (const QVariant& k : v.toList()) kinds << (k.typeId() == QMetaType::QString ? k.toString() : QString());
+    if (kinds.isEmpty() || kinds.contains(QString()))
+        throwInput(call.toStdString() + ": events must be an event kind (\"hypercall\") or an array of kinds");
+    return kinds;
+}
+
+void addEvents(QVariantMap& out, Engine& engine, const QStringList& kinds) {
+    QVariantList events;
+    int total = 0;
+    for (const Event& e : engine.events().drain()) {
+        if (!kinds.contains(QString::fromStdString(e.kind))) continue;
+        ++total;
+        if (events.size() < kMaxReturnedEvents)
+            events << QVariantMap{{"seq", static_cast<double>(e.seq)}, {"kind", QString::fromStdString(e.kind)},
+                                  {"detail", QString::fromStdString(e.detail)}};
+    }
+    out["events"] = events;
+    out["events_total"] = total;
+}
+
 QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<bool()>& stop_when) {
     const auto t0 = std::chrono::steady_clock::now();
     active.enter(&engine);

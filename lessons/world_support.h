@@ -25,6 +25,15 @@ uint64_t countOption(const QVariantMap& options, const QString& call, const QStr
 // rather than resolved: scripts get no file-system access.
 std::string programPath(const QString& call, const QString& name);
 
+// The `events` option of a world call: one event kind ("hypercall") or an array of kinds;
+// empty when not given. Throws vl::Error(Input) for anything else.
+QStringList eventKindsOption(const QVariantMap& options, const QString& call);
+// At most this many events are returned (the run's log holds more: `events_total` counts them).
+inline constexpr int kMaxReturnedEvents = 500;
+// Drains the engine's event log into out["events"] = [{seq, kind, detail}] (those of `kinds`,
+// oldest first, at most kMaxReturnedEvents) and out["events_total"] = how many matched.
+void addEvents(QVariantMap& out, Engine& engine, const QStringList& kinds);
+
 // How many guest instructions runToEnd lets an engine run between two looks at `stop_when`.
 inline constexpr uint64_t kConsoleSlice = 2000;
 

@@ -27,7 +27,8 @@ TEST(ContainerSkip, RootWithControllersRuns) {
 
 TEST(ContainerSkip, SaysWhy) {
     EXPECT_EQ(containerSkipReason(false, vl::ct::detectCgroupLayout(kV1, ""), always),
-              "containers need root here (rootless containers are not built yet)");
+              "containers with cgroup limits and a host network need root here "
+              "(only a rootless container, lab.container({rootless: true}), runs without)");
     EXPECT_EQ(containerSkipReason(true, vl::ct::detectCgroupLayout("", ""), always),
               "no cgroup file system is mounted here, so no container can be limited or accounted");
     EXPECT_EQ(containerSkipReason(true, vl::ct::detectCgroupLayout(kV1NoPids, "5:memory:/\n"), always),
