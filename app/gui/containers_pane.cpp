@@ -1,13 +1,54 @@
 #include "app/gui/containers_pane.h"
 
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
+#include <QTabWidget>
 
+#include <cmath>
+
+#include "app/gui/cgroup_gauges.h"
+#include "app/gui/container_probe.h"
+#include "app/gui/container_terminal.h"
+#include "app/gui/image_container_engine.h"
+#include "app/gui/layer_stack_view.h"
+#include "app/gui/namespace_table.h"
+#include "app/gui/network_view.h"
+#include "app/gui/phase_timeline.h"
+#include "app/gui/rootfs_build_dialog.h"
 #include "containers/container_engine.h"
+#include "containers/image/image_store.h"
 #include "core/error.h"
 
 namespace vl::gui {
+
+namespace {
+
+// Four samples a second: enough to watch memory climb, cheap enough (a handful of small
+// cgroup and /proc reads) to cost the event loop nothing.
+constexpr int kLiveSampleMs = 250;
+
+// A widget that may be taller than its tab: scroll rather than squeeze or clip it.
+QScrollArea* scrolled(QWidget* widget) {
+    auto* area = new QScrollArea;
+    area->setWidget(widget);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    return area;
+}
+
+std::string registerValue(const Snapshot& snapshot, const std::string& name) {
+    for (const auto& [key, value] : snapshot.registers)
+        if (key == name) return value;
+    return {};
+}
+
+}  // namespace
 
 ContainersPane::ContainersPane(QWidget* parent)
     : WorldPane(tr("Containers"),
@@ -29,13 +70,91 @@ ContainersPane::ContainersPane(QWidget* parent)
     pids_->setRange(0, 1 << 22);
     pids_->setValue(32);
     pids_->setSpecialValueText(tr("no limit"));
+    cpus_ = new QDoubleSpinBox;
+    cpus_->setObjectName("cpus");
+    cpus_->setRange(0, 256);
+    cpus_->setDecimals(2);
+    cpus_->setSingleStep(0.25);
+    cpus_->setValue(0);
+    cpus_->setSuffix(tr(" cores"));
+    cpus_->setSpecialValueText(tr("no limit"));
+    cpus_->setToolTip(tr("--cpus: a CFS quota of this many cores' time per 100 ms period"));
+    network_ = new QComboBox;
+    network_->setObjectName("network");
+    network_->addItem(tr("none (loopback only)"), QStringLiteral("none"));
+    network_->addItem(tr("bridge (veth into vlab0)"), QStringLiteral("bridge"));
+    build_button_ = new QPushButton(tr("Build root file system / image…"));
+    build_button_->setObjectName("buildButton");
+    build_button_->setToolTip(tr("Build the busybox root file system, or an image from a Labfile, with progress and Cancel"));
 
     auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("Shell command"), command_);
     form->addRow(tr("Hostname"), hostname_);
-    form->addRow(tr("Memory limit"), memory_mib_);
-    form->addRow(tr("Process limit"), pids_);
+    auto* limits = new QHBoxLayout;
+    limits->addWidget(memory_mib_);
+    limits->addWidget(pids_);
+    limits->addWidget(cpus_);
+    form->addRow(tr("Memory · pids · CPU"), limits);
+    auto* net_row = new QHBoxLayout;
+    net_row->addWidget(network_, 1);
+    net_row->addWidget(build_button_);
+    form->addRow(tr("Network"), net_row);
     controlsLayout()->addLayout(form);
+
+    namespaces_ = new NamespaceTable;
+    gauges_ = new CgroupGauges;
+    layers_ = new LayerStackView;
+    timeline_ = new PhaseTimeline;
+    network_view_ = new NetworkView;
+    terminal_ = new ContainerTerminal;
+    // The container's own views first: they are what this world is about.
+    // Each tab page's object name is what a lesson's showView() hint asks for.
+    QTabWidget* tabs = viewTabs();
+    int at = 0;
+    auto addView = [&](QWidget* page, const char* name, const QString& label) {
+        page->setObjectName(name);
+        tabs->insertTab(at++, page, label);
+    };
+    addView(terminal_, "terminal", tr("Terminal"));
+    addView(namespaces_, "namespaces", tr("Namespaces"));
+    addView(scrolled(gauges_), "cgroup", tr("Cgroup"));
+    addView(scrolled(timeline_), "startup", tr("Start-up"));
+    addView(layers_, "layers", tr("Layers"));
+    addView(scrolled(network_view_), "network", tr("Network"));
+    tabs->setCurrentWidget(terminal_);
+    tabs->setUsesScrollButtons(true);
+
+    live_timer_.setInterval(kLiveSampleMs);
+    connect(&live_timer_, &QTimer::timeout, this, &ContainersPane::sampleLive);
+    connect(this, &WorldPane::runFinished, this, &ContainersPane::showFinished);
+    connect(build_button_, &QPushButton::clicked, this, [this] { buildDialog()->show(); });
+    connect(resetButton(), &QPushButton::clicked, this, [this] {
+        if (isRunning()) return;
+        namespaces_->clear();
+        gauges_->clear();
+        timeline_->setPhases({});
+        network_view_->clear();
+        terminal_->clear();
+        terminal_->setContainer({}, false);
+    });
+}
+
+ContainersPane::~ContainersPane() = default;
+
+RootfsBuildDialog* ContainersPane::buildDialog() {
+    if (!build_dialog_) {
+        build_dialog_ = new RootfsBuildDialog(this);
+        // A new image appears in the layer view's choice as soon as it is built.
+        connect(build_dialog_, &RootfsBuildDialog::buildFinished, layers_, &LayerStackView::refreshImages);
+    }
+    return build_dialog_;
+}
+
+QString ContainersPane::containerId() const {
+    if (!handle_) return {};
+    std::lock_guard lock(handle_->mutex);
+    return QString::fromStdString(handle_->id);
 }
 
 EngineRunner::Factory ContainersPane::engineFactory() {
@@ -46,11 +165,86 @@ EngineRunner::Factory ContainersPane::engineFactory() {
     config.hostname = hostname_->text().trimmed().toStdString();
     if (memory_mib_->value() > 0) config.memory_bytes = static_cast<uint64_t>(memory_mib_->value()) << 20;
     if (pids_->value() > 0) config.pids_max = static_cast<uint64_t>(pids_->value());
+    if (cpus_->value() > 0) config.cpu_quota_us = static_cast<uint64_t>(std::llround(cpus_->value() * ct::kCpuPeriodUs));
+    config.network = ct::net::parseNetworkMode(network_->currentData().toString().toStdString());
     config.capture_output = true;
-    return [config]() -> std::unique_ptr<Engine> { return std::make_unique<ct::ContainerEngine>(config); };
+    ct::validateConfig(config);  // bad input shows as "Cannot run: ..." before anything starts
+
+    // An image is resolved here, on the GUI thread, so an unknown one is an input error in the
+    // pane's status line; its layers are mounted on the worker with the engine.
+    std::optional<ct::image::ResolvedImage> image;
+    const QString image_name = layers_->selectedImage();
+    if (!image_name.isEmpty()) image = ct::image::ImageStore().resolve(image_name.toStdString());
+    image_run_ = image.has_value();
+
+    // A fresh run: the views start empty, the gauges know the limits asked for.
+    namespaces_->clear();
+    timeline_->setPhases({});
+    network_view_->clear();
+    gauges_->clear();
+    gauges_->setRequestedLimits(config.memory_bytes, config.pids_max, config.cpu_quota_us);
+    terminal_->setContainer({}, false);
+    terminal_->showCommand(command_->text().trimmed());
+    if (image) layers_->showImageStack(*image);
+    container_running_ = false;
+
+    auto handle = std::make_shared<RunHandle>();
+    handle_ = handle;
+    run_clock_.start();
+    live_timer_.start();
+    return [config, image, handle]() -> std::unique_ptr<Engine> {
+        std::unique_ptr<ct::ContainerEngine> engine;
+        if (image) engine = std::make_unique<ImageContainerEngine>(*image, config);
+        else engine = std::make_unique<ct::ContainerEngine>(config);
+        std::lock_guard lock(handle->mutex);
+        handle->id = engine->id();
+        return engine;
+    };
 }
 
-QStringList ContainersPane::leadingCounters() const { return {}; }
+void ContainersPane::sampleLive() {
+    const QString id = containerId();
+    if (id.isEmpty()) return;  // the engine is still being built
+    const auto live = probeContainer(id.toStdString());
+    if (!live) return;  // no state record yet
+    const bool running = live->status == "running" && live->host_pid > 0;
+    if (!live->namespaces.empty()) namespaces_->setNamespaces(live->namespaces);
+    if (live->host_pid > 0) namespaces_->setPidMapping(live->host_pid, true);
+    gauges_->addSample(static_cast<double>(run_clock_.elapsed()) / 1000.0, live->readings);
+    if (live->network.attached()) network_view_->setNetwork(live->network);
+    if (running != container_running_) {
+        container_running_ = running;
+        terminal_->setContainer(id, running);
+        if (running) emit containerStarted(id);
+    }
+}
+
+void ContainersPane::showFinished(const RunOutcome& outcome) {
+    live_timer_.stop();
+    container_running_ = false;
+    const Snapshot& s = outcome.snapshot;
+    terminal_->setContainer(containerId(), false);
+    terminal_->showOutput(QString::fromStdString(s.console), {});
+    if (outcome.state == RunState::Failed) terminal_->showOutput({}, tr("[the container did not start: %1]").arg(outcome.failure));
+    else if (outcome.state == RunState::Finished) terminal_->showOutput({}, tr("[exit code %1]").arg(outcome.exit_code));
+
+    // What the engine recorded is the whole story; the live samples were the preview.
+    const auto rows = NamespaceTable::fromSnapshot(s.registers);
+    if (!rows.empty()) namespaces_->setNamespaces(rows);
+    const std::string host_pid = registerValue(s, "pid (host)");
+    namespaces_->setPidMapping(host_pid.empty() || host_pid == "-" ? -1 : std::stoi(host_pid), false);
+    timeline_->setPhases(PhaseTimeline::parseListing(s.listing));
+    network_view_->setNetwork(NetworkView::fromSnapshot(s.registers));
+
+    ct::CgroupReadings final_readings;
+    for (const auto& [name, value] : outcome.counters)
+        if (name.starts_with("cgroup.")) final_readings[name.substr(7)] = value;
+    if (!final_readings.empty()) gauges_->showFinal(final_readings);
+    const std::string rootfs = registerValue(s, "rootfs");
+    if (!image_run_ && !rootfs.empty()) layers_->showBusyboxStack(rootfs, registerValue(s, "rootfs mount"));
+}
+
+QStringList ContainersPane::leadingCounters() const { return {"exit_code", "run_us"}; }
 
 QString ContainersPane::listingTitle() const { return tr("start-up phases"); }
 

@@ -3,35 +3,10 @@
 #include <QHeaderView>
 #include <QLocale>
 
-#include <array>
-
 namespace vl::gui {
 
 namespace {
-
 constexpr int kValueColumn = 1;
-
-// CostModel's parameters by name. CostModel lists its parameters (with sources) but has no
-// setter by name, so the editor keeps this table; a parameter added to CostModel later shows
-// up read-only until it is added here.
-struct Field {
-    const char* name;
-    uint64_t vm::CostModel::*member;
-};
-constexpr std::array kFields{
-    Field{"cycles_per_instruction", &vm::CostModel::cycles_per_instruction},
-    Field{"trap_round_trip_cycles", &vm::CostModel::trap_round_trip_cycles},
-    Field{"vm_exit_cycles", &vm::CostModel::vm_exit_cycles},
-    Field{"bt_callout_cycles", &vm::CostModel::bt_callout_cycles},
-    Field{"bt_translation_cycles_per_instruction", &vm::CostModel::bt_translation_cycles_per_instruction},
-};
-
-uint64_t vm::CostModel::*memberOf(const QString& name) {
-    for (const auto& f : kFields)
-        if (name == QLatin1String(f.name)) return f.member;
-    return nullptr;
-}
-
 }  // namespace
 
 CostModelEditor::CostModelEditor(QWidget* parent) : QTableWidget(parent) {
@@ -60,9 +35,8 @@ void CostModelEditor::fill() {
         label->setToolTip(source);
         auto* value = new QTableWidgetItem(QString::number(p.value));
         value->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        const bool editable = memberOf(name) != nullptr;
-        value->setFlags(editable ? Qt::ItemIsEnabled | Qt::ItemIsEditable | Qt::ItemIsSelectable : Qt::ItemIsEnabled);
-        value->setToolTip(editable ? source : tr("%1\n(not editable in this version of the app)").arg(source));
+        value->setFlags(Qt::ItemIsEnabled | Qt::ItemIsEditable | Qt::ItemIsSelectable);
+        value->setToolTip(source);
         auto* from = new QTableWidgetItem(source);
         from->setFlags(Qt::ItemIsEnabled);
         from->setToolTip(source);
@@ -88,9 +62,7 @@ void CostModelEditor::showValue(const QString& name, uint64_t value) {
 }
 
 bool CostModelEditor::setParameter(const QString& name, uint64_t value) {
-    const auto member = memberOf(name);
-    if (!member) return false;
-    model_.*member = value;
+    if (!model_.set(name.toStdString(), value)) return false;
     showValue(name, value);
     emit costModelChanged(model_);
     return true;
@@ -103,7 +75,7 @@ void CostModelEditor::edited(QTableWidgetItem* changed) {
     const qulonglong value = QLocale::c().toULongLong(changed->text().trimmed().remove(','), &ok);
     if (!ok) {
         const QString message = tr("%1 must be a whole number of cycles, not '%2'").arg(name, changed->text());
-        showValue(name, model_.*memberOf(name));  // back to the value in force
+        showValue(name, model_.get(name.toStdString()).value_or(0));  // back to the value in force
         emit rejected(message);
         return;
     }

@@ -2,8 +2,14 @@
 
 #include <QComboBox>
 #include <QFormLayout>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableWidget>
 
 #include "app/gui/guest_picker.h"
+#include "app/gui/register_map.h"
+#include "app/gui/translation_cache_view.h"
+#include "app/gui/translation_listing.h"
 #include "core/error.h"
 #include "emulator/engine_factory.h"
 #include "emulator/guest_loader.h"
@@ -13,9 +19,10 @@ namespace vl::gui {
 EmulationPane::EmulationPane(QWidget* parent)
     : WorldPane(tr("Full emulation"),
                 tr("An i386 program run instruction by instruction on an emulated CPU, its Linux "
-                   "system calls served by VirtLab. Choose the ARM64 CPU to see what happens when "
-                   "x86 bytes meet an ARM processor."),
-                true, parent) {
+                   "system calls served by VirtLab. Choose the translator to watch x86 become AArch64, "
+                   "or the ARM64 CPU to see what happens when x86 bytes meet an ARM processor."),
+                true, parent),
+      channel_(std::make_shared<DbtInspectionChannel>()) {
     picker_ = new GuestPicker("tour", {"-i386"}, "tour/tour-i386",
                               tr("Guest programs (*.asm *.bin *.elf);;All files (*)"));
     picker_->addBuiltAssets("programs", {".bin", ".elf"});
@@ -31,6 +38,28 @@ EmulationPane::EmulationPane(QWidget* parent)
     form->addRow(tr("Program"), picker_);
     form->addRow(tr("CPU"), engine_);
     controlsLayout()->addLayout(form);
+
+    listing_ = new TranslationListing;
+    register_map_ = new RegisterMap;
+    cache_view_ = new TranslationCacheView;
+    listing_->setObjectName("translation");  // lesson hints name views by these (WorldPane::showView)
+    register_map_->setObjectName("registerMap");
+    cache_view_->setObjectName("cache");
+    viewTabs()->addTab(listing_, tr("Translation"));
+    viewTabs()->addTab(register_map_, tr("Register map"));
+    viewTabs()->addTab(cache_view_, tr("Cache"));
+    connect(cache_view_, &TranslationCacheView::blockChosen, this, [this](uint32_t guest) {
+        showBlock(guest);
+        viewTabs()->setCurrentWidget(listing_);
+    });
+    connect(this, &WorldPane::runFinished, this, &EmulationPane::showTranslation);
+    connect(resetButton(), &QPushButton::clicked, this, &EmulationPane::forgetTranslation);
+    // The translator's run(1) runs the whole block at eip (dbt_engine.h): say so where it matters.
+    connect(engine_, &QComboBox::currentIndexChanged, this, [this] {
+        const bool dbt = engine_->currentData().toString() == "dbt";
+        stepButton()->setToolTip(dbt ? tr("Run the next translated block: the translator steps a block at a time (F10)")
+                                     : tr("Execute one guest instruction (F10)"));
+    });
 }
 
 EngineRunner::Factory EmulationPane::engineFactory() {
@@ -38,14 +67,60 @@ EngineRunner::Factory EmulationPane::engineFactory() {
     if (path.empty()) throwInput("no program chosen");
     last_engine_ = engine_->currentData().toString();
     const std::string engine = last_engine_.toStdString();
+    if (engine == "dbt") {
+        // Built on the worker; what it translated comes back through the channel after every run.
+        return [path, channel = channel_]() -> std::unique_ptr<Engine> {
+            return std::make_unique<InspectedDbtEngine>(emu::loadGuest(path), channel);
+        };
+    }
     return [path, engine] { return emu::makeEmulationEngine(engine, emu::loadGuest(path)); };
 }
 
-QStringList EmulationPane::leadingCounters() const { return {"guest_instructions", "blocks", "syscalls"}; }
+QStringList EmulationPane::leadingCounters() const {
+    if (last_engine_ == "dbt")
+        return {"guest_instructions", "host_instructions", "blocks", "blocks_translated", "cache_hits", "chained_jumps",
+                "helper_exits", "invalidations", "syscalls"};
+    return {"guest_instructions", "blocks", "syscalls"};
+}
 
 QString EmulationPane::listingTitle() const {
     if (last_engine_ == "arm-direct") return tr("what the ARM64 CPU decoded");
     return tr("the last block executed");
+}
+
+void EmulationPane::showTranslation(const RunOutcome& outcome) {
+    if (last_engine_ != "dbt") {
+        forgetTranslation();
+        return;
+    }
+    inspection_ = channel_->latest();
+    if (!inspection_.valid) return forgetTranslation();
+    cache_view_->showCache(inspection_, outcome.counters);
+    register_map_->showState(inspection_, outcome.counters);
+    // The block that runs next; once the program has ended there is none, so the listing stays
+    // on the block it showed (or the first one).
+    if (inspection_.blockAt(inspection_.registers.eip)) showBlock(inspection_.registers.eip);
+    else if (listing_->block() && inspection_.blockAt(listing_->block()->guest_start)) showBlock(listing_->block()->guest_start);
+    else if (!inspection_.blocks.empty()) showBlock(inspection_.blocks.front()->guest_start);
+}
+
+void EmulationPane::showBlock(uint32_t guest_start) {
+    for (const auto& b : inspection_.blocks)
+        if (b->guest_start == guest_start) {
+            listing_->showBlock(b, inspection_.registers.eip);
+            if (const int row = cache_view_->rowOf(guest_start); row >= 0) cache_view_->table()->selectRow(row);
+            return;
+        }
+}
+
+void EmulationPane::forgetTranslation() {
+    inspection_ = {};
+    const QString why = last_engine_ == "dbt" || last_engine_.isEmpty()
+                            ? tr("Choose the translator as the CPU, then Run or Step: each block it translates appears here.")
+                            : tr("This run used another CPU. Choose the translator (x86 -> AArch64) to see its translations.");
+    listing_->showNothing(why);
+    register_map_->showNothing(why);
+    cache_view_->showNothing(why);
 }
 
 }  // namespace vl::gui

@@ -1,13 +1,20 @@
-// Full emulation: a guest program on Unicorn's x86 CPU with VirtLab's Linux syscall layer, or
-// the same bytes fed straight to the ARM64 CPU to show why a translator is needed at all.
+// Full emulation: a guest program on Unicorn's x86 CPU with VirtLab's Linux syscall layer, on
+// VirtLab's x86 -> AArch64 translator running on the ARM64 CPU, or the same bytes fed straight
+// to the ARM64 CPU to show why a translator is needed at all. With the translator, three more
+// views show what it made: the side-by-side listing, the register map, the translation cache.
 #pragma once
 
+#include <memory>
+
+#include "app/gui/dbt_inspection.h"
 #include "app/gui/guest_picker.h"
 #include "app/gui/world_pane.h"
 
-
-
 namespace vl::gui {
+
+class RegisterMap;
+class TranslationCacheView;
+class TranslationListing;
 
 class EmulationPane : public WorldPane {
     Q_OBJECT
@@ -16,6 +23,11 @@ public:
 
     QComboBox* programBox() const { return picker_->comboBox(); }
     QComboBox* engineBox() const { return engine_; }
+    TranslationListing* translationListing() const { return listing_; }
+    RegisterMap* registerMap() const { return register_map_; }
+    TranslationCacheView* cacheView() const { return cache_view_; }
+    // What the translator had translated when the last run or step returned.
+    DbtInspection inspection() const { return inspection_; }
 
 protected:
     EngineRunner::Factory engineFactory() override;
@@ -23,9 +35,18 @@ protected:
     QString listingTitle() const override;
 
 private:
+    void showTranslation(const RunOutcome& outcome);
+    void showBlock(uint32_t guest_start);
+    void forgetTranslation();
+
     GuestPicker* picker_;
     QComboBox* engine_;
     QString last_engine_;  // the engine of the run being shown
+    std::shared_ptr<DbtInspectionChannel> channel_;
+    DbtInspection inspection_;
+    TranslationListing* listing_;
+    RegisterMap* register_map_;
+    TranslationCacheView* cache_view_;
 };
 
 }  // namespace vl::gui

@@ -21,6 +21,7 @@
 #include "app/gui/emulation_pane.h"
 #include "app/gui/fuzz_dialog.h"
 #include "app/gui/lessons_panel.h"
+#include "app/gui/paravirt_pane.h"
 #include "app/gui/shortcuts_dialog.h"
 #include "app/gui/tour_view.h"
 #include "app/gui/trap_pane.h"
@@ -54,6 +55,7 @@ MainWindow::MainWindow(const QString& course_dir, const QString& progress_path, 
     setWindowTitle(tr("VirtLab - what is under the hood of virtual machines and containers"));
     emulation_ = new EmulationPane;
     trap_ = new TrapPane;
+    paravirt_ = new ParavirtPane;
     containers_ = new ContainersPane;
     splitter_ = new QSplitter(Qt::Horizontal);
     splitter_->setObjectName("worlds");
@@ -89,7 +91,8 @@ MainWindow::MainWindow(const QString& course_dir, const QString& progress_path, 
     for (QDockWidget* dock : {tour_dock_, lessons_dock_})
         dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
                           QDockWidget::DockWidgetClosable);
-    resize(1500, 1000);
+    // Four panes of kMinPaneWidth beside the Lessons dock; a smaller screen reflows to tabs.
+    resize(1900, 1000);
     resizeDocks({tour_dock_}, {330}, Qt::Vertical);
     resizeDocks({lessons_dock_}, {380}, Qt::Horizontal);
 
@@ -102,7 +105,7 @@ MainWindow::MainWindow(const QString& course_dir, const QString& progress_path, 
     restoreLayout();
 }
 
-std::vector<WorldPane*> MainWindow::panes() const { return {emulation_, trap_, containers_}; }
+std::vector<WorldPane*> MainWindow::panes() const { return {emulation_, trap_, paravirt_, containers_}; }
 
 void MainWindow::setActivePane(WorldPane* pane) {
     if (pane == active_) return;
@@ -253,6 +256,7 @@ void MainWindow::applyLessonHints(const std::vector<lessons::Hint>& hints) {
     auto paneNamed = [this](const QString& name) -> WorldPane* {
         if (name == "emulation") return emulation_;
         if (name == "vm" || name == "trap") return trap_;
+        if (name == "pv" || name == "paravirtual") return paravirt_;
         if (name == "containers") return containers_;
         return nullptr;
     };
@@ -283,8 +287,8 @@ void MainWindow::applyLessonHints(const std::vector<lessons::Hint>& hints) {
 void MainWindow::showAbout() {
     QMessageBox::about(this, tr("About VirtLab"),
                        tr("<p><b>VirtLab %1</b></p><p>One workload, several worlds: full emulation on "
-                          "Unicorn's CPUs, trap-and-emulate under a VirtLab monitor, and a real Linux "
-                          "container on this machine's kernel.</p>")
+                          "Unicorn's CPUs, trap-and-emulate under a VirtLab monitor, a paravirtual kernel on a "
+                          "Xen-style hypervisor, and a real Linux container on this machine's kernel.</p>")
                            .arg(QApplication::applicationVersion()));
 }
 

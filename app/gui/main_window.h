@@ -20,6 +20,7 @@ namespace vl::gui {
 
 class EmulationPane;
 class TrapPane;
+class ParavirtPane;
 class ContainersPane;
 class TourView;
 class LessonsPanel;
@@ -40,6 +41,7 @@ public:
 
     EmulationPane* emulationPane() const { return emulation_; }
     TrapPane* trapPane() const { return trap_; }
+    ParavirtPane* paravirtPane() const { return paravirt_; }
     ContainersPane* containersPane() const { return containers_; }
     TourView* tourView() const { return tour_; }
     LessonsPanel* lessonsPanel() const { return lessons_; }
@@ -88,6 +90,7 @@ private:
 
     EmulationPane* emulation_;
     TrapPane* trap_;
+    ParavirtPane* paravirt_;
     ContainersPane* containers_;
     TourView* tour_;
     LessonsPanel* lessons_;

@@ -22,7 +22,7 @@ namespace {
 constexpr int kMaxEventLines = 500;  // the event view keeps the latest lines only
 constexpr size_t kTraceEvents = 10000;  // events kept for the exported trace
 constexpr int kTickMs = 100;
-constexpr size_t kShownPerBatch = 50;   // event lines drawn per batch (20 batches a second)         // one animation slice every tick at the slower speeds
+constexpr size_t kShownPerBatch = 50;   // event lines drawn per batch (20 batches a second)
 
 QTableWidget* makeTable(const QString& left, const QString& right) {
     auto* table = new QTableWidget(0, 2);
@@ -97,6 +97,8 @@ WorldPane::WorldPane(const QString& title, const QString& explanation, bool step
     speed_->addItem(tr("full speed"), QVariant::fromValue<qulonglong>(0));
     for (qulonglong n : {100000ULL, 1000ULL, 10ULL, 1ULL})
         speed_->addItem(tr("%1 instructions / tick").arg(QLocale::c().toString(n)), QVariant::fromValue(n));
+    // Wide enough for "full speed" in a narrow pane; the longer entries show when it opens.
+    speed_->setMinimumWidth(speed_->fontMetrics().horizontalAdvance(speed_->itemText(0)) + 40);
     speed_->setToolTip(tr("How fast Run goes: full speed, or so many guest instructions every %1 ms").arg(kTickMs));
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(run_button_);
@@ -203,6 +205,9 @@ bool WorldPane::showView(const QString& view) {
     else if (view == "counters") page = counters_;
     else if (view == "registers" || view == "state") page = state_;
     else if (view == "events") page = events_;
+    // A world's own views answer to the object name of their tab ("translation", "hypercalls" ...).
+    for (int i = 0; !page && i < tabs_->count(); ++i)
+        if (tabs_->widget(i)->objectName() == view) page = tabs_->widget(i);
     if (page) tabs_->setCurrentWidget(page);
     return page != nullptr;
 }
@@ -235,6 +240,7 @@ void WorldPane::updateButtons() {
 }
 
 void WorldPane::showEvents(const std::vector<vl::Event>& batch) {
+    emit eventsArrived(batch);
     recent_events_.insert(recent_events_.end(), batch.begin(), batch.end());
     while (recent_events_.size() > kTraceEvents) recent_events_.pop_front();
     // Laying out text is the GUI thread's dearest work: a monitor handling a million traps a

@@ -46,7 +46,8 @@ public:
     QJsonObject traceJson() const;
 
     // Lesson hints (lessons/lab_api.h): bring a view forward -- "console"/"listing" (the
-    // output), "counters", "registers"/"state", "events" -- and mark a counter or register row.
+    // output), "counters", "registers"/"state", "events", or a world's own view by the object
+    // name of its tab ("translation", "hypercalls" ...) -- and mark a counter or register row.
     // Both return false when the pane has no such view or row.
     bool showView(const QString& view);
     bool highlightRow(const QString& name);
@@ -61,6 +62,9 @@ public slots:
 signals:
     // After every run, step or animation slice; `outcome.state` says whether it ended.
     void runFinished(const vl::gui::RunOutcome& outcome);
+    // Every batch of the engine's events as it arrives (the Events view shows only the latest
+    // lines of a batch; a pane's own views, such as the hypercall log, may want them all).
+    void eventsArrived(const std::vector<vl::Event>& batch);
 
 protected:
     // Where a subclass puts its controls (above the buttons).

@@ -25,6 +25,7 @@
 #include "app/gui/cost_model_editor.h"
 #include "app/gui/emulation_pane.h"
 #include "app/gui/main_window.h"
+#include "app/gui/paravirt_pane.h"
 #include "app/gui/tour_view.h"
 #include "app/gui/trap_pane.h"
 #include "tests/support/cli_runner.h"
@@ -50,6 +51,7 @@ QString tableValue(QTableWidget* table, const QString& name) {
 
 TEST(MainWindow, ShowsTheWorldsSideBySide) {
     vl::gui::MainWindow window;
+    window.resize(1900, 1000);
     window.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
     EXPECT_TRUE(window.emulationPane()->isVisible());
@@ -57,7 +59,8 @@ TEST(MainWindow, ShowsTheWorldsSideBySide) {
     EXPECT_TRUE(window.containersPane()->isVisible());
     // Side by side: left to right in the window.
     EXPECT_LT(window.emulationPane()->x(), window.trapPane()->x());
-    EXPECT_LT(window.trapPane()->x(), window.containersPane()->x());
+    EXPECT_LT(window.trapPane()->x(), window.paravirtPane()->x());
+    EXPECT_LT(window.paravirtPane()->x(), window.containersPane()->x());
 }
 
 TEST(MainWindow, EmulationPaneRunsTheTourProgram) {
