@@ -8,6 +8,8 @@
 
 #include <regex>
 
+#include "app/gui/read_only_table.h"
+
 namespace vl::gui {
 
 namespace {
@@ -34,15 +36,9 @@ NamespaceTable::NamespaceTable(QWidget* parent) : QWidget(parent) {
     pid_label_->setObjectName("pidMapping");
     pid_label_->setWordWrap(true);
     pid_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    table_ = new QTableWidget(0, kColumns);
-    table_->setObjectName("namespaces");
-    table_->setHorizontalHeaderLabels({tr("Namespace"), tr("Host inode"), tr("Container inode"), tr("")});
+    table_ = makeReadOnlyTable({tr("Namespace"), tr("Host inode"), tr("Container inode"), tr("")}, "namespaces");
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setStretchLastSection(true);
-    table_->verticalHeader()->setVisible(false);
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table_->setSelectionMode(QAbstractItemView::NoSelection);
-    table_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(pid_label_);

@@ -7,6 +7,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "app/gui/read_only_table.h"
+
 namespace vl::gui {
 
 namespace {
@@ -40,13 +42,8 @@ PvComparisonView::PvComparisonView(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     note_ = new QLabel;
     note_->setWordWrap(true);
-    table_ = new QTableWidget(static_cast<int>(std::size(kMeasures)), 4);
-    table_->setObjectName("pvComparison");
-    table_->setHorizontalHeaderLabels({tr("what"), tr("pv"), tr("trap"), tr("trap / pv")});
-    table_->verticalHeader()->setVisible(false);
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table_->setSelectionMode(QAbstractItemView::NoSelection);
-    table_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    table_ = makeReadOnlyTable({tr("what"), tr("pv"), tr("trap"), tr("trap / pv")}, "pvComparison");
+    table_->setRowCount(static_cast<int>(std::size(kMeasures)));
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setStretchLastSection(true);
     layout->addWidget(note_);

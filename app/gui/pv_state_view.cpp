@@ -14,6 +14,7 @@
 #include <map>
 
 #include "app/gui/blkif_ring_view.h"
+#include "app/gui/read_only_table.h"
 #include "emulator/disassembler.h"
 #include "trapsim/pv/xen_hypervisor.h"
 
@@ -22,15 +23,7 @@ namespace vl::gui {
 namespace {
 
 QTableWidget* makeTable(const QStringList& headers, const char* name) {
-    auto* table = new QTableWidget(0, static_cast<int>(headers.size()));
-    table->setObjectName(name);
-    table->setHorizontalHeaderLabels(headers);
-    table->verticalHeader()->setVisible(false);
-    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table->setSelectionMode(QAbstractItemView::NoSelection);
-    table->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    table->setWordWrap(false);
-    table->horizontalHeader()->setStretchLastSection(true);
+    auto* table = makeReadOnlyTable(headers, name);
     table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);  // compact rows
     return table;
 }

@@ -7,6 +7,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "app/gui/read_only_table.h"
 #include "emulator/dbt/host_abi.h"
 #include "emulator/disassembler.h"
 
@@ -29,14 +30,7 @@ RegisterMap::RegisterMap(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     note_ = new QLabel;
     note_->setWordWrap(true);
-    table_ = new QTableWidget(0, 4);
-    table_->setObjectName("registerMap");
-    table_->setHorizontalHeaderLabels({tr("x86"), tr("value"), tr("AArch64"), tr("how")});
-    table_->verticalHeader()->setVisible(false);
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table_->setSelectionMode(QAbstractItemView::NoSelection);
-    table_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    table_->setWordWrap(false);
+    table_ = makeReadOnlyTable({tr("x86"), tr("value"), tr("AArch64"), tr("how")}, "registerMap");
     auto* header = table_->horizontalHeader();
     for (int c : {GuestColumn, ValueColumn, HostColumn}) header->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     header->setSectionResizeMode(HowColumn, QHeaderView::Stretch);

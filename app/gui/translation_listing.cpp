@@ -8,6 +8,7 @@
 #include <QVBoxLayout>
 
 #include "app/gui/listing_colours.h"
+#include "app/gui/read_only_table.h"
 #include "emulator/disassembler.h"
 
 namespace vl::gui {
@@ -24,17 +25,11 @@ TranslationListing::TranslationListing(QWidget* parent) : QWidget(parent) {
     heading_ = new QLabel;
     heading_->setObjectName("translationHeading");
     heading_->setWordWrap(true);
-    table_ = new QTableWidget(0, 4);
-    table_->setObjectName("translationListing");
-    table_->setHorizontalHeaderLabels({tr("x86 (guest)"), tr("AArch64 (host)"), tr("host / guest"), tr("flags")});
+    table_ = makeReadOnlyTable({tr("x86 (guest)"), tr("AArch64 (host)"), tr("host / guest"), tr("flags")},
+                               "translationListing");
     table_->horizontalHeaderItem(CountColumn)->setToolTip(tr("AArch64 instructions this x86 instruction became"));
     table_->horizontalHeaderItem(FlagsColumn)
         ->setToolTip(tr("EFLAGS bits it computes, and those it could set but no later instruction reads (skipped)"));
-    table_->verticalHeader()->setVisible(false);
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table_->setSelectionMode(QAbstractItemView::NoSelection);
-    table_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    table_->setWordWrap(false);
     auto* header = table_->horizontalHeader();
     for (int c : {X86Column, Arm64Column, CountColumn}) header->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     header->setSectionResizeMode(FlagsColumn, QHeaderView::Stretch);

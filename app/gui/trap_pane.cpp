@@ -11,6 +11,7 @@
 
 #include "app/gui/guest_picker.h"
 #include "app/gui/listing_colours.h"
+#include "app/gui/read_only_table.h"
 #include "trapsim/monitor_mode.h"
 #include "trapsim/trap_vmm.h"
 
@@ -19,14 +20,7 @@ namespace vl::gui {
 namespace {
 
 QTableWidget* makeTable(const QStringList& headers, const char* name) {
-    auto* table = new QTableWidget(0, static_cast<int>(headers.size()));
-    table->setObjectName(name);
-    table->setHorizontalHeaderLabels(headers);
-    table->verticalHeader()->setVisible(false);
-    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table->setSelectionMode(QAbstractItemView::NoSelection);
-    table->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    table->setWordWrap(false);
+    auto* table = makeReadOnlyTable(headers, name);
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->horizontalHeader()->setStretchLastSection(true);
     return table;

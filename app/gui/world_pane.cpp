@@ -15,6 +15,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "app/gui/read_only_table.h"
+
 namespace vl::gui {
 
 namespace {
@@ -24,16 +26,7 @@ constexpr size_t kTraceEvents = 10000;  // events kept for the exported trace
 constexpr int kTickMs = 100;
 constexpr size_t kShownPerBatch = 50;   // event lines drawn per batch (20 batches a second)
 
-QTableWidget* makeTable(const QString& left, const QString& right) {
-    auto* table = new QTableWidget(0, 2);
-    table->setHorizontalHeaderLabels({left, right});
-    table->horizontalHeader()->setStretchLastSection(true);
-    table->verticalHeader()->setVisible(false);
-    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table->setSelectionMode(QAbstractItemView::NoSelection);
-    table->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    return table;
-}
+QTableWidget* makeTable(const QString& left, const QString& right) { return makeReadOnlyTable({left, right}); }
 
 QPlainTextEdit* makeTextView() {
     auto* view = new QPlainTextEdit;

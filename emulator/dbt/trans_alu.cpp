@@ -25,6 +25,23 @@ void invertCarry(TranslationContext& t) {
     t.e.msrNzcv(n);
 }
 
+// The flags of an and/or/xor result in r: compared with zero at its own width when NZCV is
+// live (C=1 is CF=0, V=0, as x86 leaves them); AF cleared as Unicorn and QEMU leave it; PF from r.
+void logicalResultFlags(TranslationContext& t, A64Reg r, uint8_t bits, bool nzcv) {
+    if (nzcv) {
+        if (bits == 32) {
+            t.e.subsImm(Width::W, kZr, r, 0);
+        } else {
+            const A64Reg wide = t.scratch();
+            t.e.lslImm(Width::W, wide, r, static_cast<uint8_t>(32 - bits));
+            t.e.subsImm(Width::W, kZr, wide, 0);
+        }
+        t.markComputed(t.liveAfter() & (kSF | kZF | kCF | kOF));
+    }
+    t.clearAuxCarry();
+    t.keepParity(r);
+}
+
 }  // namespace
 
 // Emits dst = a OP b for `bits`-wide operands (zero-extended in a and b), with the live flags.
@@ -77,17 +94,8 @@ A64Reg aluOp(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, boo
         if (op == Op::And) e.andReg(Width::W, r, a, b);
         else if (op == Op::Or) e.orrReg(Width::W, r, a, b);
         else e.eorReg(Width::W, r, a, b);
-        if (nzcv) {
-            if (bits == 32) {
-                e.subsImm(Width::W, kZr, r, 0);
-            } else {
-                const A64Reg wide = t.scratch();
-                e.lslImm(Width::W, wide, r, static_cast<uint8_t>(32 - bits));
-                e.subsImm(Width::W, kZr, wide, 0);
-            }
-            t.markComputed(t.liveAfter() & (kSF | kZF | kCF | kOF));
-        }
-        t.clearAuxCarry();
+        logicalResultFlags(t, r, bits, nzcv);
+        return r;
     }
     t.keepParity(r);
     return r;
@@ -136,18 +144,7 @@ std::optional<A64Reg> aluImmediate(TranslationContext& t, Op op, A64Reg a, uint3
     if (op == Op::And) e.andImm(Width::W, r, a, imm);
     else if (op == Op::Or) e.orrImm(Width::W, r, a, imm);
     else e.eorImm(Width::W, r, a, imm);
-    if (nzcv) {
-        if (bits == 32) {
-            e.subsImm(Width::W, kZr, r, 0);
-        } else {
-            const A64Reg wide = t.scratch();
-            e.lslImm(Width::W, wide, r, static_cast<uint8_t>(32 - bits));
-            e.subsImm(Width::W, kZr, wide, 0);
-        }
-        t.markComputed(t.liveAfter() & (kSF | kZF | kCF | kOF));
-    }
-    t.clearAuxCarry();
-    t.keepParity(r);
+    logicalResultFlags(t, r, bits, nzcv);
     return r;
 }
 
