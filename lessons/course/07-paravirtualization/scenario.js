@@ -9,7 +9,8 @@ function workLines(console) {
 }
 
 function portedKernel() {
-    show("vm");
+    show("pv");
+    show("vsTrap");
     var trap = lab.vm({mode: "trap"});
     var pv = lab.vm({mode: "pv"});
     expectEqual("the paravirtual kernel powers off cleanly", pv.exit_code, 0);
@@ -39,7 +40,8 @@ function portedKernel() {
 }
 
 function readTheHypercallLog() {
-    show("counters");
+    show("pv");
+    show("hypercalls");
     var pv = lab.vm({mode: "pv", events: "hypercall"});
     expect("the log holds every hypercall", pv.events_total === pv.counters.hypercalls && pv.events.length > 0,
            pv.events_total + " logged, " + pv.counters.hypercalls + " counted");
@@ -65,7 +67,8 @@ function readTheHypercallLog() {
 }
 
 function splitDriver() {
-    show("vm");
+    show("pv");
+    show("sharedPages");
     var pv = lab.vm({mode: "pv", events: ["dom0", "hypercall"]});
     var disk = pv.console.split("\n").filter(function (l) { return l.indexOf("disk sector 1 says:") === 0; });
     expectEqual("the paravirtual kernel read its disk sector", disk.length, 1);
