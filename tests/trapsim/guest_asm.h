@@ -13,4 +13,11 @@ std::string guestSource(const std::string& name, const std::string& source);
 // A monitor for that guest, with an instruction limit.
 TrapVmmConfig guestConfig(const std::string& name, const std::string& source, uint64_t max_instructions = 10'000'000);
 
+// The built-in guest kernel (its native or paravirtual build, as the mode needs) under `mode`.
+inline TrapVmmConfig kernelIn(MonitorMode mode) {
+    TrapVmmConfig config;
+    config.mode = mode;
+    return config;
+}
+
 }  // namespace vl::vm::test

@@ -12,12 +12,7 @@ namespace vl::vm {
 namespace {
 
 using test::guestConfig;
-
-TrapVmmConfig kernelIn(MonitorMode mode) {
-    TrapVmmConfig config;
-    config.mode = mode;
-    return config;
-}
+using test::kernelIn;
 
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;

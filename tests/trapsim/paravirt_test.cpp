@@ -12,12 +12,7 @@ namespace vl::vm {
 namespace {
 
 using test::guestConfig;
-
-TrapVmmConfig kernelIn(MonitorMode mode) {
-    TrapVmmConfig config;
-    config.mode = mode;
-    return config;
-}
+using test::kernelIn;
 
 uint64_t count(const Counters& c, const std::string& name) {
     const auto it = c.find(name);
