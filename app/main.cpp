@@ -1,81 +1,20 @@
-// virtlab: the desktop lab when a display exists, and the command-line front end to the same
-// headless core. Each subcommand lives in app/cli/ and registers itself (see commands.h).
-#include <QCoreApplication>
-
-#include <cstdio>
-#include <cstdlib>
-#include <memory>
+// virtlab, the front end: a Qt-free program that runs the container and image commands itself
+// and hands everything else (the desktop, lessons, emulator, VMMs, help) to `virtlab-qt`.
+//
+// Why two programs: loading and relocating Qt's libraries took about 90 ms of the 150 ms a
+// `virtlab container run -- /bin/true` took, longer than crun needs for the whole container.
+// The commands compiled in here are chosen in app/CMakeLists.txt (VL_QT_FREE_COMMANDS); they
+// also live in `virtlab-qt`, whose `--help` lists every command.
 #include <string>
-#include <vector>
 
 #include "app/cli/commands.h"
-#include "core/error.h"
-
-namespace {
-
-bool displayAvailable() {
-    for (const char* var : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
-        if (const char* v = std::getenv(var); v && *v) return true;
-    return false;
-}
-
-void printTopLevelHelp() {
-    std::printf("Usage: virtlab [COMMAND] [ARGS...]\n\n"
-                "VirtLab shows what is under the hood of virtual machines and containers: one\n"
-                "workload in full emulation, under trap-and-emulate, and in a real Linux container.\n"
-                "Without a command it opens the desktop lab when a display exists.\n\n"
-                "Commands:\n");
-    // A synopsis is "usage  what it does"; the usage goes on its own line, the words under it.
-    for (const auto& c : vl::cli::commands()) {
-        const auto gap = c.synopsis.find("  ");
-        const auto words = gap == std::string::npos ? std::string() : c.synopsis.substr(c.synopsis.find_first_not_of(' ', gap));
-        std::printf("  virtlab %s\n", c.synopsis.substr(0, gap).c_str());
-        if (!words.empty()) std::printf("      %s\n", words.c_str());
-    }
-    std::printf("\n  virtlab --version       print the version\n"
-                "  virtlab COMMAND --help  options of one command\n\n"
-                "Exit status: 0 success, 1 the guest, container or check failed, 2 bad usage or input.\n");
-}
-
-}  // namespace
+#include "app/launcher/qt_program.h"
 
 int main(int argc, char** argv) {
-    std::vector<std::string> words(argv + 1, argv + argc);
-    if (words.empty()) {
-        if (!displayAvailable()) {
-            printTopLevelHelp();
-            return 0;
-        }
-        words.push_back("gui");
+    if (argc >= 2) {
+        const std::string word = argv[1];
+        if (const vl::cli::CommandInfo* command = vl::cli::findCommand(word))
+            return vl::cli::runCommand(*command, vl::cli::Args(argv + 2, argv + argc));
     }
-    if (words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
-        printTopLevelHelp();
-        return 0;
-    }
-    if (words[0] == "--version") {
-        std::printf("virtlab %s\n", VIRTLAB_VERSION);
-        return 0;
-    }
-    const vl::cli::CommandInfo* command = vl::cli::findCommand(words[0]);
-    if (!command) {
-        std::fprintf(stderr, "virtlab: unknown command '%s' (see virtlab --help)\n", words[0].c_str());
-        return 2;
-    }
-
-    QCoreApplication::setApplicationName("virtlab");
-    QCoreApplication::setOrganizationName("VirtLab");
-    QCoreApplication::setApplicationVersion(VIRTLAB_VERSION);
-    vl::cli::processArguments() = {&argc, argv};
-    std::unique_ptr<QCoreApplication> app;
-    if (!command->needs_gui) app = std::make_unique<QCoreApplication>(argc, argv);
-
-    try {
-        return command->run(vl::cli::Args(words.begin() + 1, words.end()));
-    } catch (const vl::Error& e) {
-        std::fprintf(stderr, "virtlab: %s\n", e.what());
-        return e.exitStatus();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "virtlab: internal error: %s\n", e.what());
-        return 1;
-    }
+    return vl::launcher::execQtProgram(argv);
 }

@@ -1,6 +1,10 @@
 #include "app/cli/commands.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <exception>
+
+#include "core/error.h"
 
 namespace vl::cli {
 namespace {
@@ -29,6 +33,18 @@ const CommandInfo* findCommand(const std::string& name) {
     for (const auto& c : registry())
         if (c.name == name) return &c;
     return nullptr;
+}
+
+int runCommand(const CommandInfo& command, const Args& args) {
+    try {
+        return command.run(args);
+    } catch (const vl::Error& e) {
+        std::fprintf(stderr, "virtlab: %s\n", e.what());
+        return e.exitStatus();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "virtlab: internal error: %s\n", e.what());
+        return 1;
+    }
 }
 
 }  // namespace vl::cli

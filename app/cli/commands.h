@@ -4,7 +4,7 @@
 // A command takes the words after its name, prints its result (text, or exactly one JSON
 // object on stdout with --json), and returns the exit status: 0 success, 1 the guest,
 // container or check failed, 2 bad usage or input. Usage and input errors are thrown as
-// vl::Error(Input); main() prints any vl::Error as "virtlab: <message>" and exits with its status.
+// vl::Error(Input); runCommand() prints any vl::Error as "virtlab: <message>" and returns its status.
 #pragma once
 
 #include <string>
@@ -34,6 +34,10 @@ ProcessArguments& processArguments();
 
 const std::vector<CommandInfo>& commands();
 const CommandInfo* findCommand(const std::string& name);
+
+// Runs a command with the words after its name; a vl::Error becomes "virtlab: <message>" on
+// stderr and its exit status, any other exception an internal error (status 1).
+int runCommand(const CommandInfo& command, const Args& args);
 
 struct CommandRegistrar {
     explicit CommandRegistrar(CommandInfo info);
