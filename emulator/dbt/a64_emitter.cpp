@@ -82,6 +82,12 @@ void A64Emitter::subsReg(Width w, A64Reg d, A64Reg n, A64Reg m, Shift s, uint8_t
 void A64Emitter::subsExt(Width w, A64Reg d, A64Reg n, A64Reg m, Extend e) {
     put(0x6B200000u | sf(w) | rm(m) | (uint32_t(e) << 13) | rn(n) | rd(d));
 }
+void A64Emitter::addExt(Width w, A64Reg d, A64Reg n, A64Reg m, Extend e) {
+    put(0x0B200000u | sf(w) | rm(m) | (uint32_t(e) << 13) | rn(n) | rd(d));
+}
+void A64Emitter::subExt(Width w, A64Reg d, A64Reg n, A64Reg m, Extend e) {
+    put(0x4B200000u | sf(w) | rm(m) | (uint32_t(e) << 13) | rn(n) | rd(d));
+}
 
 // ---- logical (C4.1.4 immediate, C4.1.5 shifted register) ----
 
@@ -207,6 +213,10 @@ void A64Emitter::ldpX(A64Reg t1, A64Reg t2, A64Reg n, int32_t off) {
     put(0xA9400000u | ((static_cast<uint32_t>(off / 8) & 0x7F) << 15) | ra(t2) | rn(n) | rd(t1));
 }
 
+void A64Emitter::ldrLiteral(Width w, A64Reg t, uint64_t target) {
+    put((w == Width::X ? 0x58000000u : 0x18000000u) | (field(offsetTo(target), 19) << 5) | rd(t));
+}
+
 // ---- branches (C4.1.3 branches, exception generating and system instructions) ----
 
 uint32_t A64Emitter::encodeB(uint64_t from, uint64_t target) {
@@ -254,6 +264,7 @@ void A64Emitter::patchBranch(size_t index, uint64_t target) {
     else if ((word & 0xFF000010u) == 0x54000000u) word = (word & 0xFF00001Fu) | (field(off, 19) << 5);
     else if ((word & 0x7E000000u) == 0x34000000u) word = (word & 0xFF00001Fu) | (field(off, 19) << 5);
     else if ((word & 0x7E000000u) == 0x36000000u) word = (word & 0xFFF8001Fu) | (field(off, 14) << 5);
+    else if ((word & 0xBF000000u) == 0x18000000u) word = (word & 0xFF00001Fu) | (field(off, 19) << 5);  // ldr literal
     else throw std::logic_error("a64: patchBranch on a word that is not a branch");
 }
 

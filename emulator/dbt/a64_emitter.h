@@ -36,6 +36,7 @@ public:
     const std::vector<uint32_t>& words() const { return code_; }
     uint32_t& at(size_t index) { return code_[index]; }
     void truncate(size_t words) { code_.resize(words); }  // drop a half-emitted instruction
+    void data(uint32_t word) { put(word); }                 // a literal, never executed
 
     // ---- arithmetic ----
     void addImm(Width w, A64Reg rd, A64Reg rn, uint32_t imm12, bool shift12 = false);   // rd/rn 31 = sp
@@ -47,6 +48,8 @@ public:
     void addsReg(Width w, A64Reg rd, A64Reg rn, A64Reg rm, Shift s = Shift::LSL, uint8_t amount = 0);
     void subsReg(Width w, A64Reg rd, A64Reg rn, A64Reg rm, Shift s = Shift::LSL, uint8_t amount = 0);
     void subsExt(Width w, A64Reg rd, A64Reg rn, A64Reg rm, Extend e);                  // cmp x, w, sxtw
+    void addExt(Width w, A64Reg rd, A64Reg rn, A64Reg rm, Extend e);                   // add x, x, w, uxtw
+    void subExt(Width w, A64Reg rd, A64Reg rn, A64Reg rm, Extend e);
 
     // ---- logical ----
     void andReg(Width w, A64Reg rd, A64Reg rn, A64Reg rm, Shift s = Shift::LSL, uint8_t amount = 0);
@@ -106,6 +109,9 @@ public:
     void ldrImm(MemSize size, A64Reg rt, A64Reg xn, uint32_t byte_offset);
     void strImm(MemSize size, A64Reg rt, A64Reg xn, uint32_t byte_offset);
     void ldpX(A64Reg xt1, A64Reg xt2, A64Reg xn, int32_t byte_offset);
+    // ldr wt/xt, <label>: a load from a pc-relative literal (+-1 MiB, 4-byte aligned); one word
+    // where a 32-bit constant with both halves set would take movz + movk.
+    void ldrLiteral(Width w, A64Reg rt, uint64_t target);
 
     // ---- branches (targets are absolute host addresses) ----
     void b(uint64_t target);
@@ -124,7 +130,7 @@ public:
     void msrNzcv(A64Reg xt);
     void nop();
 
-    // Re-targets an already emitted b/b.cond/cbz/cbnz/tbz/tbnz (forward labels).
+    // Re-targets an already emitted b/b.cond/cbz/cbnz/tbz/tbnz or literal load (forward labels).
     void patchBranch(size_t index, uint64_t target);
     static uint32_t encodeB(uint64_t from, uint64_t target);
     // The branch `word` at host address `from` re-pointed at `target`, or nothing when the

@@ -110,6 +110,10 @@ uint8_t flagsLiveIn(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t 
             if (op.segment_register && in.id != X86_INS_MOV) return kAllFlags;
         live_in = static_cast<uint8_t>(live_in | (use.reads & ~written));
         written = static_cast<uint8_t>(written | use.writes);
+        if (in.id == X86_INS_JMP && in.ops.size() == 1 && in.ops[0].kind == OpKind::Imm) {
+            at = in.ops[0].imm;  // a direct jmp: the flags are read (or not) where it goes
+            continue;
+        }
         if (endsBlock(in)) break;
         at = in.next();
     }

@@ -25,7 +25,7 @@ inline constexpr A64Reg kExitSite = 21;    // host address of a branch to patch,
 inline constexpr A64Reg kExitReason = 22;  // an ExitReason
 // Counters kept in registers, so counting costs one instruction per block, no memory traffic.
 inline constexpr A64Reg kBudget = 23;      // guest instructions still allowed (signed)
-inline constexpr A64Reg kHostCount = 24;   // AArch64 instructions executed (block bodies)
+inline constexpr A64Reg kHostCount = 24;   // AArch64 instructions of translated code run (translator.h, counting)
 inline constexpr A64Reg kBlockCount = 25;  // blocks executed
 inline constexpr A64Reg kLookupBase = 27;  // the indirect-branch table
 inline constexpr A64Reg kMemBase = 28;     // guest address 0; guest address a is at x28 + a

@@ -42,6 +42,13 @@ void logicalResultFlags(TranslationContext& t, A64Reg r, uint8_t bits, bool nzcv
     t.keepParity(r);
 }
 
+// A narrow sub or cmp whose SF and OF are dead needs no shift to the top of the register: on
+// zero-extended operands the 32-bit subtraction is zero exactly when the narrow one is, and
+// borrows exactly when a < b, so Z and C are already x86's ZF and !CF (N and V are not).
+bool narrowSubNeedsNoShift(const TranslationContext& t, Op op, bool writes_carry) {
+    return op == Op::Sub && writes_carry && !t.live(kSF | kOF);
+}
+
 }  // namespace
 
 // Emits dst = a OP b for `bits`-wide operands (zero-extended in a and b), with the live flags.
@@ -57,7 +64,7 @@ A64Reg aluOp(TranslationContext& t, Op op, A64Reg a, A64Reg b, uint8_t bits, boo
     A64Reg r = result_hint;
     const bool need_value = want_result || t.live(kPF) || t.live(kAF);
     if (arithmetic) {
-        if (bits == 32 || !nzcv) {
+        if (bits == 32 || !nzcv || narrowSubNeedsNoShift(t, op, writes_carry)) {
             if (!need_value) r = kZr;
             if (op == Op::Add) nzcv ? e.addsReg(Width::W, r, a, b) : e.addReg(Width::W, r, a, b);
             else nzcv ? e.subsReg(Width::W, r, a, b) : e.subReg(Width::W, r, a, b);
@@ -119,7 +126,7 @@ std::optional<A64Reg> aluImmediate(TranslationContext& t, Op op, A64Reg a, uint3
     const bool nzcv = t.live(nzcv_flags);
     const bool arithmetic = op == Op::Add || op == Op::Sub;
     if (arithmetic && t.live(kAF)) return std::nullopt;
-    if (bits < 32 && nzcv && arithmetic) return std::nullopt;
+    if (bits < 32 && nzcv && arithmetic && !narrowSubNeedsNoShift(t, op, writes_carry)) return std::nullopt;
     const bool need_value = want_result || t.live(kPF) || (!arithmetic && t.live(kAF));
     if (arithmetic) {
         if (!nzcv && !need_value) return kZr;  // nothing observes it

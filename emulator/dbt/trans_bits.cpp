@@ -85,7 +85,9 @@ bool transBitScan(TranslationContext& t, bool forward) {
         e.eorImm(Width::W, index, index, 31);  // 31 - clz for clz in 0..31
     }
     const size_t skip = t.forwardBranch([&] { e.cbz(Width::W, v, e.here()); });
+    const size_t region = t.beginCountedRegion();
     t.write(dst, index);
+    t.endCountedRegion(region);
     t.bind(skip);
     t.flagsFrom(v, bits, kZr, kZr);
     t.keepParity(v);

@@ -19,6 +19,7 @@ void pushConstant(TranslationContext& t, uint32_t value) {
 bool transJmp(TranslationContext& t) {
     const GuestInsn& in = t.insn();
     if (in.ops.size() != 1) return false;
+    if (in.followed) return true;  // the block goes on at the target: no code at all
     if (in.ops[0].kind == OpKind::Imm) t.jumpTo(in.ops[0].imm);
     else if (in.ops[0].size == 4) t.jumpIndirect(t.read(in.ops[0]));
     else return false;
@@ -30,7 +31,7 @@ bool transCall(TranslationContext& t) {
     if (in.ops.size() != 1) return false;
     if (in.ops[0].kind == OpKind::Imm) {
         pushConstant(t, in.next());
-        t.jumpTo(in.ops[0].imm);
+        if (!in.followed) t.jumpTo(in.ops[0].imm);
         return true;
     }
     if (in.ops[0].size != 4) return false;
@@ -61,17 +62,10 @@ bool transJcc(TranslationContext& t) {
 bool transLoop(TranslationContext& t, bool is_jecxz) {
     const GuestInsn& in = t.insn();
     if (in.ops.size() != 1 || in.ops[0].kind != OpKind::Imm) return false;
-    size_t taken;
-    if (is_jecxz) {
-        taken = t.forwardBranch([&] { t.e.cbz(Width::W, kEcx, t.e.here()); });
-    } else {
-        t.e.subImm(Width::W, kEcx, kEcx, 1);
-        taken = t.forwardBranch([&] { t.e.cbnz(Width::W, kEcx, t.e.here()); });
-    }
-    t.jumpTo(in.next());
-    t.bind(taken);
-    t.jumpTo(in.ops[0].imm);
-    t.shortcutLastSite(taken);
+    if (!is_jecxz) t.e.subImm(Width::W, kEcx, kEcx, 1);
+    // The branch that jumps when "ecx is zero" equals `zero`.
+    const auto branch_on = [&](bool zero) { zero ? t.e.cbz(Width::W, kEcx, t.e.here()) : t.e.cbnz(Width::W, kEcx, t.e.here()); };
+    t.exitTwoWays([&](bool when) { branch_on(is_jecxz ? when : !when); }, in.ops[0].imm, in.next());
     return true;
 }
 
@@ -105,7 +99,9 @@ bool transCmov(TranslationContext& t) {
     const A64Reg odd = t.parityOdd();
     const size_t skip = cc == X86Cond::P ? t.forwardBranch([&] { t.e.tbnz(odd, 0, t.e.here()); })
                                          : t.forwardBranch([&] { t.e.tbz(odd, 0, t.e.here()); });
+    const size_t region = t.beginCountedRegion();
     t.e.movReg(Width::W, dst, src);
+    t.endCountedRegion(region);
     t.bind(skip);
     return true;
 }

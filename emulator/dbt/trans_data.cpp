@@ -40,7 +40,7 @@ bool transMov(TranslationContext& t) {
     // The common 32-bit shapes go straight into or out of the guest register.
     if (t.isReg32(dst) && src.kind == OpKind::Imm) {
         if (src.imm == 0) t.e.movReg(Width::W, hostRegOf(dst.reg), kZr);
-        else t.e.movImm32(hostRegOf(dst.reg), src.imm);
+        else t.loadConstant(hostRegOf(dst.reg), src.imm);
         return true;
     }
     if (t.isReg32(dst) && src.kind == OpKind::Mem) {

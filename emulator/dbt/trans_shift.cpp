@@ -94,10 +94,12 @@ bool transShiftOp(TranslationContext& t, Kind k) {
         shiftByReg(t, k, result, v, count);
         if (t.live(kAllFlags)) {
             const size_t skip = t.forwardBranch([&] { t.e.cbz(Width::W, count, t.e.here()); });
+            const size_t region = t.beginCountedRegion();
             const A64Reg src = t.scratch();
             t.e.subImm(Width::W, src, count, 1);
             shiftByReg(t, k, src, v, src);
             shiftFlags(t, k, src, result, bits);
+            t.endCountedRegion(region);
             t.bind(skip);
         }
     }
@@ -151,7 +153,9 @@ bool transRotate(TranslationContext& t, bool left) {
         }
         if (t.live(kCF | kOF)) {
             const size_t skip = t.forwardBranch([&] { t.e.cbz(Width::W, count, t.e.here()); });
+            const size_t region = t.beginCountedRegion();
             rotateFlags(t, left, result, bits);
+            t.endCountedRegion(region);
             t.bind(skip);
         }
     }

@@ -37,9 +37,12 @@ bool transStringOp(TranslationContext& t, Str op, uint8_t size) {
     accumulator.size = size;
     accumulator.reg = kEax;
 
+    // Every pass goes back to the instruction's first word, the ecx test (a guest step of a rep
+    // instruction is one pass, as x86 single-steps it), and counts its own host instructions.
     const uint64_t top = e.here();
-    size_t done = 0;
+    size_t done = 0, region = 0;
     if (rep) done = t.forwardBranch([&] { e.cbz(Width::W, kEcx, e.here()); });
+    if (rep) region = t.beginCountedRegion();
     switch (op) {
     case Str::Movs: {
         const A64Reg v = t.scratch();
@@ -81,10 +84,14 @@ bool transStringOp(TranslationContext& t, Str op, uint8_t size) {
             stop = t.forwardBranch([&] { e.bCond(in.rep == 0xF3 ? Cond::NE : Cond::EQ, e.here()); });
         }
         e.b(top);
+        t.endCountedRegion(region, 1);  // a pass also pays for the ecx test it goes back to
         if (compares) {
-            // Leaving on ZF does not come back to the instruction to find ecx == 0: one count less.
+            // Leaving on ZF does not come back to the instruction to find ecx == 0: one count
+            // less. The pass counted two words that did not run (b top, the test), these two ran.
             t.bind(stop);
+            const size_t stop_region = t.beginCountedRegion();
             e.addImm(Width::X, kBudget, kBudget, 1);
+            t.endCountedRegion(stop_region, -2);
         }
         t.bind(done);
     }

@@ -19,7 +19,11 @@ bool transInt(TranslationContext& t) {
     const GuestInsn& in = t.insn();
     if (in.ops.size() != 1 || in.ops[0].kind != OpKind::Imm || in.ops[0].imm != 0x80) return false;
     t.callHelper(HelperKind::Syscall, 0);
+    // Counted apart from the main path: after exit(2) the runtime stops at the svc, and the
+    // branch after it never runs.
+    const size_t after = t.beginCountedRegion();
     t.jumpTo(in.next());
+    t.endCountedRegion(after);
     return true;
 }
 

@@ -2,7 +2,9 @@
 
 #include <capstone/capstone.h>
 
+#include <algorithm>
 #include <bit>
+#include <map>
 
 #include "core/error.h"
 #include "emulator/disassembler.h"
@@ -26,12 +28,33 @@ A64Emitter one(const std::function<void(A64Emitter&)>& f) {
     return e;
 }
 
-// Decodes up to `limit` instructions, stopping after one that ends the block.
+// A direct jmp or call whose target the block can go on translating: in `followable` code,
+// on the pages the block already covers or after them (so a write to any of its bytes would
+// still retire the block: protection and invalidation work on whole pages from guest_start to
+// guest_end), and not back into the block itself (that is a loop: it stays a branch). A jump
+// to the very next instruction is left alone: `jmp next` is how a program (and the fuzzer,
+// and the tests) ends a block on purpose, to have the two CPUs compared there.
+constexpr size_t kMaxFollowed = 4;
+bool followable(const GuestInsn& in, const std::vector<GuestInsn>& block, uint32_t first_page, const CodeWindow& window) {
+    if (!window || (in.id != X86_INS_JMP && in.id != X86_INS_CALL) || in.ops.size() != 1 || in.ops[0].kind != OpKind::Imm) return false;
+    const uint32_t target = in.ops[0].imm;
+    if (target == in.next() || target < first_page || !window(target, 1)) return false;
+    for (const GuestInsn& earlier : block)
+        if (target >= earlier.address && target < earlier.next()) return false;
+    return true;
+}
+
+// Decodes up to `limit` instructions, stopping after one that ends the block (a followed
+// jmp or call does not: decoding goes on at its target).
 std::vector<GuestInsn> decodeBlock(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t start, size_t limit,
-                                   std::optional<std::string>& invalid) {
+                                   const CodeWindow& window, std::optional<std::string>& invalid) {
     std::vector<GuestInsn> insns;
     uint32_t at = start;
+    size_t followed = 0;
     while (insns.size() < limit) {
+        // Past a followed branch, every instruction must lie in followable code too (else the
+        // block ends there, going on by a branch).
+        if (followed && !window(at, 16)) break;
         uint8_t bytes[16];
         const size_t got = fetch(at, bytes, sizeof bytes);
         if (got == 0) {
@@ -45,8 +68,14 @@ std::vector<GuestInsn> decodeBlock(const X86Decoder& decoder, const CodeFetch& f
             break;
         }
         insns.push_back(std::move(in));
-        if (endsBlock(insns.back())) break;
-        at = insns.back().next();
+        GuestInsn& last = insns.back();
+        if (endsBlock(last)) {
+            if (followed == kMaxFollowed || insns.size() == limit) break;
+            if (!followable(last, insns, start & ~0xFFFu, window)) break;
+            last.followed = true;
+            ++followed;
+        }
+        at = last.continuation();
     }
     return insns;
 }
@@ -54,9 +83,9 @@ std::vector<GuestInsn> decodeBlock(const X86Decoder& decoder, const CodeFetch& f
 }  // namespace
 
 TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t guest_address,
-                               uint64_t host_address) {
+                               uint64_t host_address, const CodeWindow& followable_code) {
     std::optional<std::string> invalid;
-    std::vector<GuestInsn> insns = decodeBlock(decoder, fetch, guest_address, kMaxBlockInstructions, invalid);
+    std::vector<GuestInsn> insns = decodeBlock(decoder, fetch, guest_address, kMaxBlockInstructions, followable_code, invalid);
     // Translate; when an instruction turns out to be unsupported, translate again with the
     // block cut before it, so flag liveness sees the block as it will really end.
     for (;;) {
@@ -69,6 +98,7 @@ TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch
         // (a write there retires this translation; flag_liveness.h).
         const uint32_t first_page = guest_address & ~0xFFFu;
         const uint32_t last_page = (insns.empty() ? guest_address : insns.back().next() - 1) & ~0xFFFu;
+        // (Every page between them is covered too: see followable().)
         const CodeWindow own_pages = [&](uint32_t at, uint32_t length) {
             const uint32_t a = at & ~0xFFFu, b = (at + length - 1) & ~0xFFFu;
             return a == b && (a == first_page || a == last_page);
@@ -108,33 +138,41 @@ TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch
             continue;  // again, without it (and without any half-emitted code of it)
         }
         block.insns = insns;
-        block.guest_end = insns.empty() ? guest_address : insns.back().next();
+        block.guest_end = guest_address;
+        for (const GuestInsn& in : insns) block.guest_end = std::max(block.guest_end, in.next());
         if (!t.ended()) {
             // Cut short: by an unsupported or undecodable instruction, or by the length limit.
+            const uint32_t go_on = insns.empty() ? guest_address : insns.back().continuation();
             const size_t first = e.size();
             t.begin(kNone, kAllFlags);
             if (invalid) {
                 block.stop_message = invalid;
-                block.stop_address = block.guest_end;
-                t.exitWith(ExitReason::Unsupported, block.guest_end);
+                block.stop_address = go_on;
+                t.exitWith(ExitReason::Unsupported, go_on);
             } else {
-                t.jumpTo(block.guest_end);
+                t.jumpTo(go_on);
             }
             if (!block.map.empty()) block.map.back().arm64_count += static_cast<uint32_t>(e.size() - first);
         }
         block.body_words = static_cast<uint32_t>(e.size());
-        t.emitStubs();
+        block.main_path_words = block.body_words - t.offMainPath();
+        t.emitStubs(block.main_path_words);
         e.patchBranch(budget_site, e.here());
         {
-            // The budget stub: nothing of the block has run yet; give the charge back.
+            // The budget stub: nothing of the block has run but the check; give the charge back
+            // and count the check and the stub itself (the prologue's add did not run).
+            const size_t first = e.size();
+            e.addImm(Width::X, kHostCount, kHostCount, 0);
             e.addImm(Width::X, kBudget, kBudget, static_cast<uint32_t>(block.insns.size()));
             e.movImm32(kExitEip, guest_address);
             e.movz(Width::X, kExitSite, 0);
             e.movz(Width::W, kExitReason, static_cast<uint16_t>(ExitReason::Budget));
             e.b(kExitAddress);
+            e.at(first) = one([&](A64Emitter& x) { x.addImm(Width::X, kHostCount, kHostCount, static_cast<uint32_t>(budget_site + 1 + e.size() - first)); }).words()[0];
         }
+        t.emitLiterals();
         e.at(0) = one([&](A64Emitter& x) { x.subImm(Width::X, kBudget, kBudget, static_cast<uint32_t>(block.insns.size())); }).words()[0];
-        e.at(2) = one([&](A64Emitter& x) { x.addImm(Width::X, kHostCount, kHostCount, block.body_words); }).words()[0];
+        e.at(2) = one([&](A64Emitter& x) { x.addImm(Width::X, kHostCount, kHostCount, block.main_path_words); }).words()[0];
         block.code = e.words();
         return block;
     }
@@ -158,8 +196,46 @@ A64Reg TranslationContext::scratch() {
 A64Reg TranslationContext::constant(uint32_t value) {
     if (value == 0) return kZr;
     const A64Reg r = scratch();
-    e.movImm32(r, value);
+    loadConstant(r, value);
     return r;
+}
+
+void TranslationContext::loadConstant(A64Reg dest, uint32_t value) {
+    const uint32_t lo = value & 0xFFFF, hi = value >> 16;
+    if (lo == 0 || hi == 0 || lo == 0xFFFF || hi == 0xFFFF) return e.movImm32(dest, value);
+    if (encodeLogicalImmediate(value, Width::W)) return e.orrImm(Width::W, dest, kZr, value);
+    literals_.push_back({e.size(), value});
+    e.ldrLiteral(Width::W, dest, e.here());  // pointed at the pool by emitLiterals()
+}
+
+void TranslationContext::emitLiterals() {
+    std::map<uint32_t, uint64_t> placed;
+    for (const Literal& l : literals_) {
+        const auto [it, fresh] = placed.try_emplace(l.value, e.here());
+        if (fresh) e.data(l.value);
+        e.patchBranch(l.load, it->second);
+    }
+    literals_.clear();
+}
+
+size_t TranslationContext::beginCountedRegion() {
+    const size_t at = e.size();
+    e.addImm(Width::X, kHostCount, kHostCount, 0);
+    ++open_regions_;
+    return at;
+}
+
+void TranslationContext::endCountedRegion(size_t at) { endCountedRegion(at, 0); }
+
+void TranslationContext::endCountedRegion(size_t at, int extra) {
+    const auto words = static_cast<uint32_t>(e.size() - at);
+    const int counted = static_cast<int>(words) + extra;
+    A64Emitter x(e.base() + at * 4);
+    if (counted >= 0) x.addImm(Width::X, kHostCount, kHostCount, static_cast<uint32_t>(counted));
+    else x.subImm(Width::X, kHostCount, kHostCount, static_cast<uint32_t>(-counted));
+    e.at(at) = x.words()[0];
+    --open_regions_;
+    if (open_regions_ == 0) off_main_path_ += words;
 }
 
 A64Reg TranslationContext::address(const GuestOperand& m) {
@@ -327,7 +403,11 @@ A64Reg TranslationContext::carryFlag() {
 
 // ---- exits ----
 
-void TranslationContext::branchToStub(Stub stub) { stubs_.push_back(stub); }
+void TranslationContext::branchToStub(Stub stub) {
+    stub.on_main_path = open_regions_ == 0;
+    stub.off_main_before = off_main_path_;
+    stubs_.push_back(stub);
+}
 
 void TranslationContext::jumpTo(uint32_t target) {
     const size_t site = e.size();
@@ -337,19 +417,30 @@ void TranslationContext::jumpTo(uint32_t target) {
     end();
 }
 
+void TranslationContext::exitTwoWays(const std::function<void(bool)>& emit_branch, uint32_t taken, uint32_t not_taken) {
+    // Backward branches are loops: taken is the hot side; forward ones guess not taken.
+    const bool backward = taken <= insn().address;
+    const uint32_t hot = backward ? taken : not_taken, cold = backward ? not_taken : taken;
+    const size_t to_hot = forwardBranch([&] { emit_branch(backward); });
+    const size_t cold_region = beginCountedRegion();
+    jumpTo(cold);
+    endCountedRegion(cold_region);
+    bind(to_hot);
+    // Reached only until the runtime points the conditional branch straight at `hot`.
+    const size_t hot_region = beginCountedRegion();
+    jumpTo(hot);
+    endCountedRegion(hot_region);
+    shortcutLastSite(to_hot);
+}
+
 void TranslationContext::jumpIf(X86Cond cc, uint32_t taken, uint32_t not_taken) {
-    size_t to_taken;
     if (const auto c = hostCondition(cc)) {
-        to_taken = forwardBranch([&] { e.bCond(*c, e.here()); });
-    } else {
-        const A64Reg p = parityOdd();
-        to_taken = cc == X86Cond::P ? forwardBranch([&] { e.tbz(p, 0, e.here()); })
-                                    : forwardBranch([&] { e.tbnz(p, 0, e.here()); });
+        exitTwoWays([&](bool when) { e.bCond(when ? *c : invert(*c), e.here()); }, taken, not_taken);
+        return;
     }
-    jumpTo(not_taken);
-    bind(to_taken);
-    jumpTo(taken);
-    shortcutLastSite(to_taken);
+    const A64Reg odd = parityOdd();
+    const bool on_even = cc == X86Cond::P;  // jp jumps when PF = 1, i.e. the parity bit is even
+    exitTwoWays([&](bool when) { when == on_even ? e.tbz(odd, 0, e.here()) : e.tbnz(odd, 0, e.here()); }, taken, not_taken);
 }
 
 void TranslationContext::jumpIndirect(A64Reg target) {
@@ -375,14 +466,24 @@ void TranslationContext::exitWith(ExitReason reason, uint32_t eip) {
     end();
 }
 
-void TranslationContext::emitStubs() {
+void TranslationContext::emitStubs(uint32_t main_path_words) {
     for (const Stub& s : stubs_) {
         e.patchBranch(s.site, e.here());
+        const size_t first = e.size();
+        e.addImm(Width::X, kHostCount, kHostCount, 0);
         if (!s.eip_in_register) e.movImm32(kExitEip, s.guest_eip);
         if (s.chainable) e.adr(kExitSite, e.base() + s.site * 4);
         else e.movz(Width::X, kExitSite, 0);
         e.movz(Width::W, kExitReason, static_cast<uint16_t>(s.reason));
         e.b(kExitAddress);
+        // The stub's own words; and where it cut the main path short, the words of the main
+        // path the prologue counted but that did not run.
+        int count = static_cast<int>(e.size() - first);
+        if (s.on_main_path) count += static_cast<int>(s.site + 1 - s.off_main_before) - static_cast<int>(main_path_words);
+        A64Emitter x(e.base() + first * 4);
+        if (count >= 0) x.addImm(Width::X, kHostCount, kHostCount, static_cast<uint32_t>(count));
+        else x.subImm(Width::X, kHostCount, kHostCount, static_cast<uint32_t>(-count));
+        e.at(first) = x.words()[0];
     }
     stubs_.clear();
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "emulator/dbt/a64_emitter.h"
+#include "emulator/dbt/flag_liveness.h"
 #include "emulator/dbt/host_abi.h"
 #include "emulator/dbt/x86_condition.h"
 #include "emulator/dbt/x86_decoder.h"
@@ -39,10 +40,11 @@ struct ChainSite {
 
 struct TranslatedBlock {
     uint32_t guest_start = 0;
-    uint32_t guest_end = 0;                  // one past the last translated instruction
+    uint32_t guest_end = 0;                  // one past the highest translated byte (a block may follow jumps)
     uint64_t host_start = 0;
     std::vector<uint32_t> code;              // body, then the cold exit stubs
-    uint32_t body_words = 0;                 // what one execution is counted as
+    uint32_t body_words = 0;                 // the body: main path and counted regions, before the stubs
+    uint32_t main_path_words = 0;            // what the prologue counts (translator.h, "counting")
     uint32_t prologue_words = 0;             // budget check and counters, before instruction 0
     std::vector<GuestInsn> insns;            // the translated instructions
     std::vector<InsnMapping> map;            // per instruction: its AArch64 words
@@ -56,8 +58,13 @@ struct TranslatedBlock {
 };
 
 // Throws vl::Error(Guest) when not even the first instruction can be fetched.
+// `followable` says which guest code a direct jmp or call may be followed into (the block
+// goes on translating at the target instead of branching there). Only code no store can
+// change qualifies (the runtime passes read-only pages): a store retires translations only
+// from the next block on, and a followed copy of the changed code would run stale before
+// that. Without it, nothing is followed.
 TranslatedBlock translateBlock(const X86Decoder& decoder, const CodeFetch& fetch, uint32_t guest_address,
-                               uint64_t host_address);
+                               uint64_t host_address, const CodeWindow& followable = {});
 
 class TranslationContext {
 public:
@@ -89,7 +96,11 @@ public:
     // Loads/stores `size` bytes at guest address `addr` (a w register).
     void loadFrom(A64Reg dest, A64Reg addr, uint8_t size);
     void storeTo(A64Reg value, A64Reg addr, uint8_t size);
+    // `value` in a fresh scratch register (kZr for 0); loadConstant puts it in `dest`. A value
+    // no single movz/movn/orr can make is loaded from the block's literal pool (one word, not
+    // the movz + movk pair).
     A64Reg constant(uint32_t value);
+    void loadConstant(A64Reg dest, uint32_t value);
     static bool isReg32(const GuestOperand& op) { return op.kind == OpKind::Reg && op.size == 4; }
 
     // ---- flags (host_abi.h: NZCV = SF, ZF, !CF, OF; PF from w16, AF from w17) ----
@@ -133,8 +144,30 @@ public:
     bool ended() const { return ended_; }
     void end() { ended_ = true; }
 
-    // Emits the cold stubs the block's exits branch to (after the body).
-    void emitStubs();
+    // ---- counting host instructions (exact on every path; README "Counting") ----
+    // The prologue adds the words of the block's main path: every internal branch falling
+    // through, leaving by the first exit branch. Code off that path counts itself: a region
+    // begins with `add x24, x24, #n`, n patched at its end to the region's length, and its
+    // words are left out of the prologue's figure.
+    size_t beginCountedRegion();
+    void endCountedRegion(size_t at);
+    // The region's add counts `extra` more words than the region holds (a loop body that also
+    // pays for the loop test it branches back to), or fewer for a negative `extra`.
+    void endCountedRegion(size_t at, int extra);
+    // Words of the body that are not on the main path (they are counted by their own regions).
+    uint32_t offMainPath() const { return off_main_path_; }
+
+    // Ends the block with a two-way branch. `emit_branch(taken_when)` emits the conditional
+    // branch that jumps when the guest condition is `taken_when` (b.cond, cbz/cbnz or tbz/tbnz).
+    // The hot side (backward: taken; forward: not taken, the static BTFN guess) leaves by that
+    // branch alone once the runtime chains it; the other side is a counted region.
+    void exitTwoWays(const std::function<void(bool taken_when)>& emit_branch, uint32_t taken, uint32_t not_taken);
+
+    // Emits the cold stubs the block's exits branch to (after the body). Each counts its own
+    // words and corrects the prologue's figure for the part of the main path it cut short.
+    void emitStubs(uint32_t main_path_words);
+    // The literal pool, after everything else (never executed).
+    void emitLiterals();
 
 private:
     struct Stub {
@@ -143,6 +176,8 @@ private:
         ExitReason reason = ExitReason::Miss;
         bool chainable = false;     // pass the site so the runtime can patch it
         bool eip_in_register = false;  // indirect miss: w20 already holds the target
+        bool on_main_path = false;  // the site is on the main path (not in a counted region)
+        uint32_t off_main_before = 0;  // offMainPath() when the site was emitted
     };
     void branchToStub(Stub stub);
 
@@ -153,6 +188,13 @@ private:
     size_t next_scratch_ = 0;
     bool ended_ = false;
     std::vector<Stub> stubs_;
+    uint32_t off_main_path_ = 0;
+    int open_regions_ = 0;
+    struct Literal {
+        size_t load = 0;  // word index of the ldr literal
+        uint32_t value = 0;
+    };
+    std::vector<Literal> literals_;
     const GuestOperand* cached_operand_ = nullptr;
     A64Reg cached_address_ = 0;
 };

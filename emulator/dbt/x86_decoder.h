@@ -41,8 +41,13 @@ struct GuestInsn {
     bool unsupported_prefix = false;    // address-size prefix, or a register the translator does not model
     uint8_t segment = 0;                // 4: fs: override, 5: gs: override, 0: none or a flat segment
     std::vector<GuestOperand> ops;
+    // A direct jmp or call the block goes on through: the translator translates its target
+    // next, in the same block, instead of branching there (translator.cpp decodeBlock).
+    bool followed = false;
 
     uint32_t next() const { return address + length; }
+    // Where execution goes on after this instruction when it does not branch away.
+    uint32_t continuation() const { return followed ? ops[0].imm : next(); }
     std::string text() const { return op_text.empty() ? mnemonic : mnemonic + " " + op_text; }
 };
 

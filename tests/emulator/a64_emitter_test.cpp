@@ -46,6 +46,8 @@ TEST(A64Emitter, EveryFormReadsBackThroughCapstone) {
         {"subs w0, w0, w3", [](A64Emitter& e) { e.subsReg(W::W, 0, 0, 3); }},
         {"negs w1, w1", [](A64Emitter& e) { e.subsReg(W::W, 1, kZr, 1); }},
         {"cmp x9, w9, sxtw", [](A64Emitter& e) { e.subsExt(W::X, kZr, 9, 9, Extend::SXTW); }},
+        {"add x23, x23, w1, uxtw", [](A64Emitter& e) { e.addExt(W::X, 23, 23, 1, Extend::UXTW); }},
+        {"sub x23, x23, w1, uxtw", [](A64Emitter& e) { e.subExt(W::X, 23, 23, 1, Extend::UXTW); }},
         {"and w0, w0, w3", [](A64Emitter& e) { e.andReg(W::W, 0, 0, 3); }},
         {"orr w9, w9, w10, lsl #8", [](A64Emitter& e) { e.orrReg(W::W, 9, 9, 10, Shift::LSL, 8); }},
         {"eor w9, w16, w16, lsr #4", [](A64Emitter& e) { e.eorReg(W::W, 9, 16, 16, Shift::LSR, 4); }},
@@ -93,6 +95,8 @@ TEST(A64Emitter, EveryFormReadsBackThroughCapstone) {
         {"ldr x9, [x27, #0x18]", [](A64Emitter& e) { e.ldrImm(MemSize::Dword, 9, 27, 24); }},
         {"str x9, [x27, #8]", [](A64Emitter& e) { e.strImm(MemSize::Dword, 9, 27, 8); }},
         {"ldp x10, x11, [x9]", [](A64Emitter& e) { e.ldpX(10, 11, 9, 0); }},
+        {"ldr w9, #0x10000040", [](A64Emitter& e) { e.ldrLiteral(W::W, 9, kBase + 0x40); }},
+        {"ldr x10, #0xffffff8", [](A64Emitter& e) { e.ldrLiteral(W::X, 10, kBase - 8); }},
         {"b #0x10000040", [](A64Emitter& e) { e.b(kBase + 0x40); }},
         {"b #0xffffff0", [](A64Emitter& e) { e.b(kBase - 0x10); }},
         {"b.hi #0x10000008", [](A64Emitter& e) { e.bCond(Cond::HI, kBase + 8); }},
@@ -139,14 +143,16 @@ TEST(A64Emitter, ForwardBranchesArePatchedInPlace) {
     e.cbnz(Width::W, 1, kBase);
     e.tbz(9, 0, kBase);
     e.b(kBase);
-    for (size_t i = 0; i < 4; ++i) e.patchBranch(i, kBase + 0x40);
+    e.ldrLiteral(Width::W, 12, kBase);
+    for (size_t i = 0; i < 5; ++i) e.patchBranch(i, kBase + 0x40);
     Disassembler arm(Disassembler::Arch::AArch64);
     const auto out = arm.decode(reinterpret_cast<const uint8_t*>(e.words().data()), e.size() * 4, static_cast<uint32_t>(kBase));
-    ASSERT_EQ(out.size(), 4u);
+    ASSERT_EQ(out.size(), 5u);
     EXPECT_EQ(out[0].text(), "b.eq #0x10000040");
     EXPECT_EQ(out[1].text(), "cbnz w1, #0x10000040");
     EXPECT_EQ(out[2].text(), "tbz w9, #0, #0x10000040");
     EXPECT_EQ(out[3].text(), "b #0x10000040");
+    EXPECT_EQ(out[4].text(), "ldr w12, #0x10000040");
 }
 
 }  // namespace

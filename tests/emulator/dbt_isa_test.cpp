@@ -1,14 +1,22 @@
 // The translator beyond flag arithmetic, each program checked against Unicorn's x86 CPU block by
 // block (compareLockstep) or run to the end side by side: the string instructions in both
 // directions with every rep prefix, cpuid's documented model, %gs TLS after set_thread_area,
-// #DE from the 8/16-bit divide helpers, and self-modifying code.
+// #DE from the 8/16-bit divide helpers, and self-modifying code; and the host-instruction count
+// against the instructions Unicorn's ARM64 CPU really ran.
 #include <gtest/gtest.h>
 
-#include <cstring>
+#include <unicorn/unicorn.h>
 
+#include <cstring>
+#include <map>
+
+#include "core/assets.h"
 #include "emulator/cpuid_model.h"
 #include "emulator/dbt/dbt_engine.h"
 #include "emulator/dbt/lockstep.h"
+#include "emulator/dbt/translator.h"
+#include "emulator/guest_loader.h"
+#include "emulator/unicorn_memory.h"
 #include "emulator/unicorn_x86_engine.h"
 #include "tests/emulator/test_guest.h"
 
@@ -203,4 +211,163 @@ TEST(DbtSystem, PopfSettingTheTrapFlagStopsWithAClearMessage) {
     DbtEngine dbt(image);
     EXPECT_EQ(dbt.run(), RunState::Failed);
     EXPECT_NE(dbt.failure().find("popf setting TF"), std::string::npos) << dbt.failure();
+}
+
+// ---- the host-instruction count is what the ARM64 CPU executed ----
+
+namespace {
+
+// A dispatcher of its own (not DbtEngine's) around translateBlock, so that Unicorn's ARM64
+// CPU can count every instruction it runs in the translated code with a code hook. Direct
+// branches are chained as the runtime chains them (the conditional shortcut included); the
+// lookup table stays empty, so every indirect branch takes its miss exit; every fifth entry
+// gets a budget too small for its block, so budget exits run too. System calls: write(2)
+// (discarded) and exit(2).
+struct CountedRun {
+    uint64_t counted = 0;   // x24, the translator's own count
+    uint64_t executed = 0;  // instructions the code hook saw in the code cache
+    bool exited = false;
+    std::string stop;       // why it stopped, when it did not exit
+};
+
+CountedRun runCounted(const GuestImage& image) {
+    using namespace vl::emu::dbt;
+    CountedRun out;
+    UcHandle uc = openUnicorn(UC_ARCH_ARM64, UC_MODE_ARM);
+    mapImage(uc.get(), image, kGuestBase, false);
+    constexpr uint32_t kStack = 0x00800000, kStackBytes = 0x10000;
+    uc_mem_map(uc.get(), kGuestBase + kStack, kStackBytes, UC_PROT_READ | UC_PROT_WRITE);
+    uc_mem_map(uc.get(), kCodeCacheAddress, 4 << 20, UC_PROT_ALL);
+    uc_mem_map(uc.get(), kExitAddress, 0x1000, UC_PROT_ALL);
+    uc_mem_map(uc.get(), kLookupAddress, kLookupEntries * 16, UC_PROT_READ);
+    auto set = [&](int reg, uint64_t v) { uc_reg_write(uc.get(), reg, &v); };
+    auto get = [&](int reg) {
+        uint64_t v = 0;
+        uc_reg_read(uc.get(), reg, &v);
+        return v;
+    };
+    auto x = [](unsigned n) { return UC_ARM64_REG_X0 + static_cast<int>(n); };
+    set(x(4), kStack + kStackBytes - 64);
+    set(x(kMemBase), kGuestBase);
+    set(x(kLookupBase), kLookupAddress);
+    set(x(kDirection), 1);
+
+    uc_hook code_hook, intr_hook;
+    uc_hook_add(uc.get(), &code_hook, UC_HOOK_CODE,
+                reinterpret_cast<void*>(+[](uc_engine*, uint64_t, uint32_t, void* n) { ++*static_cast<uint64_t*>(n); }),
+                &out.executed, kCodeCacheAddress, kCodeCacheAddress + (4 << 20) - 1);
+    struct Syscalls {
+        uc_engine* uc;
+        bool exited = false;
+    } sys{uc.get()};
+    uc_hook_add(uc.get(), &intr_hook, UC_HOOK_INTR, reinterpret_cast<void*>(+[](uc_engine* u, uint32_t, void* self) {
+                    auto& s = *static_cast<Syscalls*>(self);
+                    uint64_t eax = 0, edx = 0;
+                    uc_reg_read(u, UC_ARM64_REG_X0, &eax);
+                    uc_reg_read(u, UC_ARM64_REG_X2, &edx);
+                    if (eax == 4) uc_reg_write(u, UC_ARM64_REG_X0, &edx);  // write: every byte "written"
+                    if (eax == 1 || eax == 252) {
+                        s.exited = true;
+                        uc_emu_stop(u);
+                    }
+                }),
+                &sys, 1, 0);
+
+    X86Decoder decoder;
+    const CodeFetch fetch = [&](uint32_t at, uint8_t* bytes, size_t want) -> size_t {
+        size_t n = 0;
+        while (n < want && uc_mem_read(uc.get(), kGuestBase + at + n, bytes + n, 1) == UC_ERR_OK) ++n;
+        return n;
+    };
+    std::map<uint32_t, TranslatedBlock> blocks;
+    uint64_t cursor = kCodeCacheAddress;
+    auto blockAt = [&](uint32_t guest) -> const TranslatedBlock& {
+        if (const auto it = blocks.find(guest); it != blocks.end()) return it->second;
+        // Nothing here writes code: every direct jmp and call may be followed.
+        TranslatedBlock b = translateBlock(decoder, fetch, guest, cursor, [](uint32_t, uint32_t) { return true; });
+        uc_mem_write(uc.get(), b.host_start, b.code.data(), b.code.size() * 4);
+        cursor += b.code.size() * 4;
+        return blocks.emplace(guest, std::move(b)).first->second;
+    };
+    auto patch = [&](uint64_t at, uint32_t word) {
+        uc_mem_write(uc.get(), at, &word, 4);
+        uc_ctl_remove_cache(uc.get(), at, at + 4);
+    };
+
+    uint32_t eip = image.entry;
+    for (unsigned entry = 0; entry < 100000; ++entry) {
+        const TranslatedBlock& b = blockAt(eip);
+        set(x(kBudget), entry % 5 == 4 && b.insns.size() > 1 ? 1 : uint64_t(1) << 40);
+        if (const uc_err err = uc_emu_start(uc.get(), b.host_start, kExitAddress, 0, 0); err != UC_ERR_OK) {
+            out.stop = ucErrorName(err);
+            break;
+        }
+        if (sys.exited) {
+            out.exited = true;
+            break;
+        }
+        const auto reason = static_cast<ExitReason>(get(x(kExitReason)) & 0xFFFFFFFF);
+        eip = static_cast<uint32_t>(get(x(kExitEip)));
+        if (reason != ExitReason::Miss && reason != ExitReason::Budget) {
+            out.stop = "exit reason " + std::to_string(static_cast<unsigned>(reason)) + " at " + hex32(eip);
+            break;
+        }
+        const uint64_t site = get(x(kExitSite));
+        if (reason != ExitReason::Miss || site == 0) continue;
+        const TranslatedBlock& target = blockAt(eip);
+        for (const auto& [guest, from] : blocks)
+            for (const ChainSite& c : from.chain_sites) {
+                if (from.host_start + c.word_index * 4 != site) continue;
+                patch(site, *A64Emitter::retarget(from.code[c.word_index], site, target.host_start));
+                const uint64_t shortcut = from.host_start + uint64_t(c.shortcut_word) * 4;
+                if (c.shortcut_word >= 0)
+                    if (const auto word = A64Emitter::retarget(from.code[static_cast<size_t>(c.shortcut_word)], shortcut, target.host_start))
+                        patch(shortcut, *word);
+            }
+    }
+    out.counted = get(x(kHostCount));
+    return out;
+}
+
+void expectExactCount(const std::string& name, const GuestImage& image) {
+    const CountedRun r = runCounted(image);
+    EXPECT_TRUE(r.exited) << name << ": " << r.stop;
+    EXPECT_GT(r.executed, 100u) << name;
+    EXPECT_EQ(r.counted, r.executed) << name << ": the count in x24 differs from what the ARM64 CPU ran";
+}
+
+}  // namespace
+
+TEST(DbtCounting, HostInstructionsAreExactlyWhatTheArm64CpuRan) {
+    // Every shape of control flow in translated code: a hot backward loop, forward jcc both
+    // ways, loop and jecxz, parity conditions, followed calls and jumps (forward and back),
+    // returns through the lookup table's miss exit, rep and repe/repne passes (running out and
+    // stopping early), skipped flag code (shift by cl = 0, bsf of 0, cmovp), divide.
+    expectExactCount("shapes", assembleGuest("count_shapes.asm",
+        "        mov ecx, 10\n        xor eax, eax\n"
+        ".loop:  add eax, ecx\n        dec ecx\n        jnz .loop\n"
+        "        cmp eax, 55\n        je .fwd\n        hlt\n"
+        ".fwd:   cmp eax, 54\n        je .never\n        mov ecx, 3\n"
+        ".l2:    loop .l2\n        jecxz .z\n        hlt\n"
+        ".z:     test eax, eax\n        jp .p1\n        nop\n"
+        ".p1:    jnp .p2\n        nop\n"
+        ".p2:    call func\n        mov eax, 7\n        call fib\n        push eax\n"
+        "        lea edi, [buf]\n        mov ecx, 5\n        mov al, 7\n        rep stosb\n        xor ecx, ecx\n        rep stosb\n"
+        "        lea esi, [buf]\n        lea edi, [buf2]\n        mov ecx, 8\n        repe cmpsb\n"
+        "        lea esi, [buf]\n        mov edi, esi\n        mov ecx, 4\n        repe cmpsb\n"
+        "        lea edi, [buf]\n        mov al, 9\n        mov ecx, 6\n        repne scasb\n"
+        "        pop eax\n        mov cl, 0\n        shl eax, cl\n        mov cl, 3\n        shl eax, cl\n        jc .never\n"
+        "        xor edx, edx\n        bsf ebx, edx\n        jz .b1\n"
+        ".b1:    mov edx, 8\n        bsf ebx, edx\n        test eax, eax\n        cmovp ebx, ecx\n        cmovnp ebx, edx\n"
+        "        mov eax, 100\n        xor edx, edx\n        mov ecx, 7\n        div ecx\n        jmp far_end\n"
+        ".never: hlt\n"
+        "func:   add eax, 1\n        ret\n"
+        "fib:    cmp eax, 2\n        jb .done\n        push eax\n        dec eax\n        call fib\n        pop ecx\n"
+        "        push eax\n        lea eax, [ecx - 2]\n        call fib\n        pop ecx\n        add eax, ecx\n.done:  ret\n"
+        "far_end: mov ebx, eax\n        mov eax, 1\n        int 0x80\n"
+        "buf:    times 16 db 7\n"
+        "buf2:   db 7, 7, 7, 1, 7, 7, 7, 7\n"));
+    // A whole workload: the recursive fib of `virtlab bench dbt`, and the plain fib program.
+    expectExactCount("bench_fib_quick", loadGuest(vl::builtAsset("programs/bench_fib_quick.elf")));
+    expectExactCount("fib.elf", loadGuest(vl::builtAsset("programs/fib.elf")));
 }
