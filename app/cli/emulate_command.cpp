@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -53,6 +54,17 @@ void addDbtJson(QJsonObject& out, const emu::DbtEngine& engine) {
     for (const char* key : {"blocks_translated", "cache_hits", "chained_jumps", "helper_exits", "invalidations", "host_instructions"})
         out.insert(key, static_cast<qint64>(c.at(key)));
     out.insert("expansion", engine.expansion());
+    // The translation cache with how often each block ran (code_cache.h's counters).
+    QJsonArray blocks;
+    for (const emu::DbtBlockStats& b : engine.blockStats()) {
+        QJsonObject o;
+        o.insert("address", qs(emu::hex32(b.guest_address)));
+        o.insert("guest_instructions", static_cast<qint64>(b.guest_instructions));
+        o.insert("host_instructions", static_cast<qint64>(b.host_instructions));
+        o.insert("hits", static_cast<qint64>(b.hits));
+        blocks.append(o);
+    }
+    out.insert("blocks", blocks);
 }
 void addDbtJson(QJsonObject&, const emu::UnicornX86Engine&) {}
 
@@ -66,6 +78,13 @@ void printDbtText(const emu::DbtEngine& engine) {
                 static_cast<unsigned long long>(c.at("invalidations")));
     std::printf("host instructions   %llu (AArch64)\n", static_cast<unsigned long long>(c.at("host_instructions")));
     std::printf("expansion           %.2f AArch64 instructions per x86 instruction\n", engine.expansion());
+    std::vector<emu::DbtBlockStats> hot = engine.blockStats();
+    std::stable_sort(hot.begin(), hot.end(), [](const auto& a, const auto& b) { return a.hits > b.hits; });
+    if (hot.size() > 5) hot.resize(5);
+    std::printf("hottest blocks      (guest address: runs, x86 -> AArch64 instructions)\n");
+    for (const emu::DbtBlockStats& b : hot)
+        std::printf("  %s: %llu runs, %u -> %u\n", emu::hex32(b.guest_address).c_str(), static_cast<unsigned long long>(b.hits),
+                    b.guest_instructions, b.host_instructions);
 }
 void printDbtText(const emu::UnicornX86Engine&) {}
 

@@ -2,10 +2,12 @@
 
 #include <QComboBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QPushButton>
 #include <QTabWidget>
 #include <QTableWidget>
 
+#include "app/gui/emulation_host_view.h"
 #include "app/gui/guest_picker.h"
 #include "app/gui/register_map.h"
 #include "app/gui/translation_cache_view.h"
@@ -39,15 +41,35 @@ EmulationPane::EmulationPane(QWidget* parent)
     form->addRow(tr("CPU"), engine_);
     controlsLayout()->addLayout(form);
 
+    step_guest_ = new QPushButton(tr("Step x86 instruction"));
+    step_guest_->setObjectName("stepGuest");
+    step_guest_->setToolTip(tr("Run the translated code up to the first AArch64 instruction of the next x86 instruction"));
+    step_host_ = new QPushButton(tr("Step AArch64 instruction"));
+    step_host_->setObjectName("stepHost");
+    step_host_->setToolTip(tr("Run exactly one AArch64 instruction of the translated code on the ARM64 CPU"));
+    auto* steps = new QHBoxLayout;
+    steps->addWidget(step_guest_);
+    steps->addWidget(step_host_);
+    steps->addStretch(1);
+    controlsLayout()->addLayout(steps);
+    connect(step_guest_, &QPushButton::clicked, this, [this] { stepBy(DbtInspectionChannel::Step::Guest); });
+    connect(step_host_, &QPushButton::clicked, this, [this] { stepBy(DbtInspectionChannel::Step::Host); });
+
     listing_ = new TranslationListing;
     register_map_ = new RegisterMap;
     cache_view_ = new TranslationCacheView;
     listing_->setObjectName("translation");  // lesson hints name views by these (WorldPane::showView)
     register_map_->setObjectName("registerMap");
     cache_view_->setObjectName("cache");
+    host_view_ = new EmulationHostView;
+    host_view_->setObjectName("hostSteps");
     viewTabs()->addTab(listing_, tr("Translation"));
     viewTabs()->addTab(register_map_, tr("Register map"));
     viewTabs()->addTab(cache_view_, tr("Cache"));
+    viewTabs()->addTab(host_view_, tr("AArch64 steps"));
+    live_.setInterval(250);
+    connect(&live_, &QTimer::timeout, this, &EmulationPane::showLiveHits);
+    live_.start();
     connect(cache_view_, &TranslationCacheView::blockChosen, this, [this](uint32_t guest) {
         showBlock(guest);
         viewTabs()->setCurrentWidget(listing_);
@@ -59,7 +81,35 @@ EmulationPane::EmulationPane(QWidget* parent)
         const bool dbt = engine_->currentData().toString() == "dbt";
         stepButton()->setToolTip(dbt ? tr("Run the next translated block: the translator steps a block at a time (F10)")
                                      : tr("Execute one guest instruction (F10)"));
+        updateStepButtons();
     });
+    connect(this, &WorldPane::runFinished, this, &EmulationPane::updateStepButtons);
+    updateStepButtons();
+}
+
+void EmulationPane::stepBy(DbtInspectionChannel::Step step) {
+    if (isRunning() || engine_->currentData().toString() != "dbt") return;
+    channel_->requestStep(step);
+    WorldPane::step();
+    // A step that did not start (no program chosen) must not turn the next Run into a step.
+    if (!isRunning()) channel_->takeStepRequest();
+    updateStepButtons();
+    viewTabs()->setCurrentWidget(host_view_);
+}
+
+void EmulationPane::updateStepButtons() {
+    const bool dbt = engine_->currentData().toString() == "dbt";
+    for (QPushButton* b : {step_guest_, step_host_}) b->setEnabled(dbt && !isRunning());
+}
+
+void EmulationPane::showLiveHits() {
+    // While the translator runs, its cache view follows the publications (hit counts, blocks
+    // translated); the other views wait for the run to return.
+    if (!isRunning() || last_engine_ != "dbt" || channel_->latestSerial() == shown_serial_) return;
+    const DbtInspection live = channel_->latest();
+    if (!live.valid) return;
+    shown_serial_ = live.serial;
+    cache_view_->showCache(live, live.counters);
 }
 
 EngineRunner::Factory EmulationPane::engineFactory() {
@@ -95,11 +145,14 @@ void EmulationPane::showTranslation(const RunOutcome& outcome) {
     }
     inspection_ = channel_->latest();
     if (!inspection_.valid) return forgetTranslation();
+    shown_serial_ = inspection_.serial;
     cache_view_->showCache(inspection_, outcome.counters);
     register_map_->showState(inspection_, outcome.counters);
-    // The block that runs next; once the program has ended there is none, so the listing stays
-    // on the block it showed (or the first one).
-    if (inspection_.blockAt(inspection_.registers.eip)) showBlock(inspection_.registers.eip);
+    host_view_->showStep(inspection_);
+    // The block host stepping stands in, else the block that runs next; once the program has
+    // ended there is none, so the listing stays on the block it showed (or the first one).
+    if (inspection_.host.pc && inspection_.blockAt(inspection_.host.block)) showBlock(inspection_.host.block);
+    else if (inspection_.blockAt(inspection_.registers.eip)) showBlock(inspection_.registers.eip);
     else if (listing_->block() && inspection_.blockAt(listing_->block()->guest_start)) showBlock(listing_->block()->guest_start);
     else if (!inspection_.blocks.empty()) showBlock(inspection_.blocks.front()->guest_start);
 }
@@ -121,6 +174,7 @@ void EmulationPane::forgetTranslation() {
     listing_->showNothing(why);
     register_map_->showNothing(why);
     cache_view_->showNothing(why);
+    host_view_->showNothing(why);
 }
 
 }  // namespace vl::gui

@@ -1,8 +1,12 @@
 // Full emulation: a guest program on Unicorn's x86 CPU with VirtLab's Linux syscall layer, on
 // VirtLab's x86 -> AArch64 translator running on the ARM64 CPU, or the same bytes fed straight
 // to the ARM64 CPU to show why a translator is needed at all. With the translator, three more
-// views show what it made: the side-by-side listing, the register map, the translation cache.
+// views show what it made: the side-by-side listing, the register map, the translation cache
+// with how often each block ran (moving while the translator runs), and a debugger that steps
+// one x86 instruction or one AArch64 instruction of the translated code at a time.
 #pragma once
+
+#include <QTimer>
 
 #include <memory>
 
@@ -12,6 +16,7 @@
 
 namespace vl::gui {
 
+class EmulationHostView;
 class RegisterMap;
 class TranslationCacheView;
 class TranslationListing;
@@ -26,6 +31,9 @@ public:
     TranslationListing* translationListing() const { return listing_; }
     RegisterMap* registerMap() const { return register_map_; }
     TranslationCacheView* cacheView() const { return cache_view_; }
+    EmulationHostView* hostView() const { return host_view_; }
+    QPushButton* stepGuestButton() const { return step_guest_; }
+    QPushButton* stepHostButton() const { return step_host_; }
     // What the translator had translated when the last run or step returned.
     DbtInspection inspection() const { return inspection_; }
 
@@ -35,6 +43,11 @@ protected:
     QString listingTitle() const override;
 
 private:
+    // Steps the translator by one x86 or one AArch64 instruction (through WorldPane::step, so
+    // the worker thread does it like every other run).
+    void stepBy(DbtInspectionChannel::Step step);
+    void updateStepButtons();
+    void showLiveHits();
     void showTranslation(const RunOutcome& outcome);
     void showBlock(uint32_t guest_start);
     void forgetTranslation();
@@ -47,6 +60,11 @@ private:
     TranslationListing* listing_;
     RegisterMap* register_map_;
     TranslationCacheView* cache_view_;
+    EmulationHostView* host_view_;
+    QPushButton* step_guest_;
+    QPushButton* step_host_;
+    QTimer live_;  // samples the translator's publications while it runs
+    uint64_t shown_serial_ = 0;
 };
 
 }  // namespace vl::gui

@@ -32,10 +32,11 @@ TranslationCacheView::TranslationCacheView(QWidget* parent) : QWidget(parent) {
     summary_ = new QLabel;
     summary_->setObjectName("cacheSummary");
     summary_->setWordWrap(true);
-    table_ = new QTableWidget(0, 6);
+    table_ = new QTableWidget(0, 7);
     table_->setObjectName("translationCache");
     table_->setHorizontalHeaderLabels(
-        {tr("block"), tr("x86"), tr("AArch64"), tr("per x86"), tr("chained to"), tr("chained from")});
+        {tr("block"), tr("x86"), tr("AArch64"), tr("per x86"), tr("chained to"), tr("chained from"), tr("runs")});
+    table_->horizontalHeaderItem(HitsColumn)->setToolTip(tr("Times the block ran: its counting preamble adds one at every entry"));
     table_->horizontalHeaderItem(ChainedToColumn)
         ->setToolTip(tr("Direct branches of this block patched to jump straight into these blocks' translations"));
     table_->horizontalHeaderItem(ChainedFromColumn)->setToolTip(tr("Blocks whose direct branches are chained into this one"));
@@ -49,6 +50,7 @@ TranslationCacheView::TranslationCacheView(QWidget* parent) : QWidget(parent) {
     for (int c = BlockColumn; c <= ExpansionColumn; ++c) header->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     header->setSectionResizeMode(ChainedToColumn, QHeaderView::Stretch);
     header->setSectionResizeMode(ChainedFromColumn, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(HitsColumn, QHeaderView::ResizeToContents);
     layout->addWidget(summary_);
     layout->addWidget(table_, 1);
     connect(table_, &QTableWidget::cellClicked, this, [this](int row, int) {
@@ -101,7 +103,9 @@ void TranslationCacheView::showCache(const DbtInspection& inspection, const Coun
         table_->setItem(r, ChainedToColumn, new QTableWidgetItem(to.join(", ")));
         const auto from = chained_from.find(b.guest_start);
         table_->setItem(r, ChainedFromColumn, new QTableWidgetItem(QString::number(from == chained_from.end() ? 0 : from->second)));
-        for (int c : {X86Column, Arm64Column, ExpansionColumn, ChainedFromColumn})
+        const auto hits = inspection.hits.find(b.guest_start);
+        table_->setItem(r, HitsColumn, new QTableWidgetItem(hits == inspection.hits.end() ? QString() : count(hits->second)));
+        for (int c : {X86Column, Arm64Column, ExpansionColumn, ChainedFromColumn, HitsColumn})
             table_->item(r, c)->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
     table_->setUpdatesEnabled(true);

@@ -19,7 +19,7 @@ namespace vl::gui {
 class TranslationCacheView : public QWidget {
     Q_OBJECT
 public:
-    enum Column { BlockColumn, X86Column, Arm64Column, ExpansionColumn, ChainedToColumn, ChainedFromColumn };
+    enum Column { BlockColumn, X86Column, Arm64Column, ExpansionColumn, ChainedToColumn, ChainedFromColumn, HitsColumn };
 
     explicit TranslationCacheView(QWidget* parent = nullptr);
 

@@ -12,12 +12,33 @@ void check(uc_err err, const char* what) {
 }
 
 constexpr uint64_t kLookupBytes = uint64_t(kLookupEntries) * 16;
+static_assert(kHitCounterAddress >= kLookupAddress + kLookupBytes, "hit counters overlap the lookup table");
+static_assert(kHitCounterAddress + kHitCounterBytes <= kExitAddress, "hit counters overlap the exit page");
+// The preamble's `add x9, x27, #hi, lsl #12` reaches 16 MiB past the lookup table.
+static_assert(kHitCounterAddress + kHitCounterBytes - kLookupAddress <= (uint64_t(4095) << 12), "hit counters out of reach");
+constexpr uint32_t kCounterSlots = static_cast<uint32_t>(kHitCounterBytes / 8);
+// Scratch registers of the preamble: free at every block entry (host_abi.h kScratch).
+constexpr A64Reg kCounterAddressReg = 9, kCounterValueReg = 10;
+
+// add x9, x27, #hi, lsl #12; ldr x10, [x9, #lo]; add x10, x10, #1; str x10, [x9, #lo]. Leaves
+// NZCV alone (it holds live guest flags at a block entry).
+std::vector<uint32_t> countingPreamble(uint64_t at, uint64_t counter) {
+    const uint64_t offset = counter - kLookupAddress;
+    const auto low = static_cast<uint32_t>(offset & 0xFFF);
+    A64Emitter e(at);
+    e.addImm(Width::X, kCounterAddressReg, kLookupBase, static_cast<uint32_t>(offset >> 12), true);
+    e.ldrImm(MemSize::Dword, kCounterValueReg, kCounterAddressReg, low);
+    e.addImm(Width::X, kCounterValueReg, kCounterValueReg, 1);
+    e.strImm(MemSize::Dword, kCounterValueReg, kCounterAddressReg, low);
+    return e.words();
+}
 
 }  // namespace
 
 CodeCache::CodeCache(uc_engine* uc) : uc_(uc) {
     check(uc_mem_map(uc_, kCodeCacheAddress, kCodeCacheSize, UC_PROT_READ | UC_PROT_EXEC), "map the code cache");
     check(uc_mem_map(uc_, kLookupAddress, kLookupBytes, UC_PROT_READ), "map the lookup table");
+    check(uc_mem_map(uc_, kHitCounterAddress, kHitCounterBytes, UC_PROT_READ | UC_PROT_WRITE), "map the hit counters");
     // Execution stops when it reaches kExitAddress (uc_emu_start's `until`), before any
     // instruction there runs; the page holds brk instructions in case that ever changes.
     check(uc_mem_map(uc_, kExitAddress, 0x1000, UC_PROT_READ | UC_PROT_EXEC), "map the exit page");
@@ -40,17 +61,45 @@ const TranslatedBlock* CodeCache::blockAtHost(uint64_t pc) const {
     return pc < b->host_start + b->code.size() * 4 ? b : nullptr;
 }
 
+uint64_t CodeCache::counterAddress(const TranslatedBlock& block) const {
+    const auto it = counter_slot_.find(&block);
+    return it == counter_slot_.end() ? 0 : kHitCounterAddress + uint64_t(it->second) * 8;
+}
+
+uint64_t CodeCache::hits(const TranslatedBlock& block) const {
+    uint64_t count = 0;
+    if (const uint64_t at = counterAddress(block)) uc_mem_read(uc_, at, &count, sizeof count);
+    return count;
+}
+
+void CodeCache::uncount(const TranslatedBlock& block) {
+    const uint64_t at = counterAddress(block);
+    if (!at) return;
+    uint64_t count = hits(block);
+    if (count == 0) return;
+    --count;
+    check(uc_mem_write(uc_, at, &count, sizeof count), "correct a hit counter");
+}
+
 uint64_t CodeCache::reserve(size_t words) {
-    if (cursor_ + words * 4 > kCodeCacheAddress + kCodeCacheSize) flush();
-    return cursor_;
+    if (cursor_ + (kHitPreambleWords + words) * 4 > kCodeCacheAddress + kCodeCacheSize || next_slot_ == kCounterSlots) flush();
+    return cursor_ + kHitPreambleWords * 4;
 }
 
 const TranslatedBlock& CodeCache::insert(TranslatedBlock block) {
-    if (block.host_start != cursor_) throw std::logic_error("dbt: block translated for another cache position");
-    cursor_ += block.code.size() * 4;
+    if (block.host_start != cursor_ + kHitPreambleWords * 4 || next_slot_ == kCounterSlots)
+        throw std::logic_error("dbt: block translated for another cache position");
+    const uint32_t slot = next_slot_++;
+    const uint64_t counter = kHitCounterAddress + uint64_t(slot) * 8;
+    const uint64_t zero = 0;
+    check(uc_mem_write(uc_, counter, &zero, sizeof zero), "clear a hit counter");
+    const std::vector<uint32_t> preamble = countingPreamble(cursor_, counter);
+    check(uc_mem_write(uc_, cursor_, preamble.data(), preamble.size() * 4), "write a counting preamble");
+    cursor_ += (kHitPreambleWords + block.code.size()) * 4;
     auto owned = std::make_unique<TranslatedBlock>(std::move(block));
     const TranslatedBlock& b = *owned;
-    by_host_[b.host_start] = &b;
+    counter_slot_[&b] = slot;
+    by_host_[entryOf(b)] = &b;
     by_guest_[b.guest_start] = std::move(owned);
     // The block's own branches to blocks already here are chained in the words before they go
     // into the CPU's memory: code that never ran has no Unicorn translation to drop, which
@@ -64,30 +113,34 @@ const TranslatedBlock& CodeCache::insert(TranslatedBlock block) {
             pending_.emplace(c.guest_target, site);
             continue;
         }
-        image[c.word_index] = A64Emitter::encodeB(site, target->host_start);
+        image[c.word_index] = A64Emitter::encodeB(site, entryOf(*target));
         if (c.shortcut_word >= 0) {
             const uint64_t from = b.host_start + uint64_t(c.shortcut_word) * 4;
-            if (const auto shortcut = A64Emitter::retarget(b.code[static_cast<size_t>(c.shortcut_word)], from, target->host_start))
+            if (const auto shortcut = A64Emitter::retarget(b.code[static_cast<size_t>(c.shortcut_word)], from, entryOf(*target)))
                 image[static_cast<size_t>(c.shortcut_word)] = *shortcut;
         }
         ++chains_;
         incoming_.emplace(target->host_start, site);
     }
     check(uc_mem_write(uc_, b.host_start, image.data(), image.size() * 4), "write translated code");
-    writeLookupEntry(b.guest_start % kLookupEntries, b.guest_start, b.host_start);
+    writeLookupEntry(b.guest_start % kLookupEntries, b.guest_start, entryOf(b));
     const auto [first, last] = pending_.equal_range(b.guest_start);
     std::vector<uint64_t> waiting;
     for (auto it = first; it != last; ++it) waiting.push_back(it->second);
     pending_.erase(b.guest_start);
-    for (uint64_t site : waiting) chain(site, b.host_start);
+    for (uint64_t site : waiting) chain(site, b);
     return b;
 }
 
-void CodeCache::chain(uint64_t site, uint64_t target) {
+void CodeCache::chain(uint64_t site, const TranslatedBlock& target) {
+    incoming_.emplace(target.host_start, site);
+    chainTo(site, entryOf(target));
+}
+
+void CodeCache::chainTo(uint64_t site, uint64_t target) {
     const uint32_t word = A64Emitter::encodeB(site, target);
     check(uc_mem_write(uc_, site, &word, 4), "patch a chained branch");
     ++chains_;
-    incoming_.emplace(target, site);
     // Unicorn keeps its own translation of the branch: drop it so the patch takes effect.
     uc_ctl_remove_cache(uc_, site, site + 4);
     const TranslatedBlock* b = blockAtHost(site);
@@ -142,6 +195,8 @@ void CodeCache::flush() {
     pending_.clear();
     by_guest_.clear();
     by_host_.clear();
+    counter_slot_.clear();
+    next_slot_ = 0;
     // Guest addresses are 32-bit, so an all-ones tag never matches.
     std::vector<uint64_t> empty(kLookupEntries * 2);
     for (size_t i = 0; i < empty.size(); i += 2) empty[i] = ~uint64_t(0);

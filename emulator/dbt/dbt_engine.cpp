@@ -23,8 +23,16 @@ constexpr uint32_t kExcpSwi = 2;
 constexpr size_t kEagerBlocks = 16;
 // Guest instructions per entry into Unicorn at most, so pause() is seen within ~0.1 s.
 constexpr uint64_t kSlice = 50'000'000;
+// The budget a host step runs with: no prologue can exhaust it, so a step never takes the
+// budget exit (the step itself is the limit).
+constexpr uint64_t kStepBudget = uint64_t(1) << 62;
 
-int xReg(unsigned n) { return UC_ARM64_REG_X0 + static_cast<int>(n); }
+// Unicorn numbers x0..x28 consecutively but x29 (fp) and x30 (lr) apart, before them.
+int xReg(unsigned n) {
+    if (n == 29) return UC_ARM64_REG_X29;
+    if (n == 30) return UC_ARM64_REG_X30;
+    return UC_ARM64_REG_X0 + static_cast<int>(n);
+}
 
 }  // namespace
 
@@ -70,6 +78,11 @@ void DbtEngine::reset() {
     fs_selector_ = gs_selector_ = 0;
     protected_pages_.clear();
     invalidations_ = 0;
+    step_pc_.reset();
+    step_block_ = nullptr;
+    step_done_ = 0;
+    step_charged_ = false;
+    counting_hook_ = false;  // a fresh Unicorn instance
 
     syscalls_ = std::make_unique<LinuxSyscalls>(static_cast<SyscallHost&>(*this), events(), image_.endOfImage());
     guest_instructions_ = 0;
@@ -106,8 +119,12 @@ const TranslatedBlock& DbtEngine::translateAndInsert(uint32_t guest) {
     // Translate at the current position; if the cache is full, flush and translate again
     // there (branch offsets depend on where the code goes).
     uint64_t at = cache_->reserve(0);
-    TranslatedBlock block = translateBlock(decoder_, fetch, guest, at);
-    if (cache_->reserve(block.code.size()) != at) block = translateBlock(decoder_, fetch, guest, cache_->reserve(0));
+    // Direct jumps and calls into code no store can change are followed (translator.h).
+    const CodeWindow read_only = [this](uint32_t address, uint32_t length) {
+        return !pageWasWritable(address & ~(kPageSize - 1)) && !pageWasWritable((address + length - 1) & ~(kPageSize - 1));
+    };
+    TranslatedBlock block = translateBlock(decoder_, fetch, guest, at, read_only);
+    if (cache_->reserve(block.code.size()) != at) block = translateBlock(decoder_, fetch, guest, cache_->reserve(0), read_only);
     blocks_translated_.fetch_add(1, std::memory_order_relaxed);
     if (options_.trace) {
         std::string text = "translate " + hex32(guest) + " (" + std::to_string(block.insns.size()) + " x86 -> " +
@@ -171,33 +188,50 @@ RunState DbtEngine::run(uint64_t budget) {
             }
             break;
         }
-        const TranslatedBlock* block;
-        try {
-            block = &blockFor(eip_);
-        } catch (const Error& e) {
-            fail(e.what());
-            result = RunState::Failed;
-            break;
-        }
-        // A block runs only when the budget covers all of it. A budget smaller than the next
-        // block still runs that one block (run(1) is a block step); a --max-insns limit does not.
         uint64_t slice = std::min(remaining, kSlice);
-        if (slice < block->insns.size()) {
-            if (limited_by_max) {
-                fail("instruction limit of " + std::to_string(options_.max_instructions) + " reached at eip " + hex32(eip_));
+        uint64_t entry = 0;
+        // Guest instructions of a block host stepping left half run: its prologue charged them
+        // to the budget of the steps, so they count here as though charged to this slice.
+        uint64_t precharged = 0;
+        if (step_pc_) {
+            entry = *step_pc_;
+            if (step_charged_ && step_block_) precharged = step_block_->insns.size() - std::min<uint64_t>(step_done_, step_block_->insns.size());
+            step_pc_.reset();
+            step_block_ = nullptr;
+        } else {
+            const TranslatedBlock* block;
+            try {
+                block = &blockFor(eip_);
+            } catch (const Error& e) {
+                fail(e.what());
                 result = RunState::Failed;
                 break;
             }
-            slice = block->insns.size();
+            // A block runs only when the budget covers all of it. A budget smaller than the next
+            // block still runs that one block (run(1) is a block step); a --max-insns limit does not.
+            if (slice < block->insns.size()) {
+                if (limited_by_max) {
+                    fail("instruction limit of " + std::to_string(options_.max_instructions) + " reached at eip " + hex32(eip_));
+                    result = RunState::Failed;
+                    break;
+                }
+                slice = block->insns.size();
+            }
+            entry = CodeCache::entryOf(*block);
         }
         setReg(xReg(kBudget), slice);
         exited_in_hook_ = false;
         memory_fault_.reset();
         hook_fault_.reset();
-        const uc_err err = uc_emu_start(uc_.get(), block->host_start, kExitAddress, 0, 0);
+        // After host steps Unicorn holds an instruction-counting hook; a count of 0 would
+        // remove it, and removing it flushes all of Unicorn's translations (tb_flush, which
+        // clears its whole 1 GiB code buffer: seconds, and 1 GB resident). A count no run
+        // reaches keeps the hook instead, at some cost in speed until reset().
+        const size_t count = counting_hook_ ? SIZE_MAX / 2 : 0;
+        const uc_err err = uc_emu_start(uc_.get(), entry, kExitAddress, 0, count);
         helper_exits_.fetch_add(1, std::memory_order_relaxed);
         const auto left = static_cast<int64_t>(reg(xReg(kBudget)));
-        uint64_t ran = static_cast<uint64_t>(static_cast<int64_t>(slice) - left);
+        uint64_t ran = static_cast<uint64_t>(static_cast<int64_t>(slice) - left) + precharged;
         host_instructions_.store(reg(xReg(kHostCount)), std::memory_order_relaxed);
         chained_jumps_.store(cache_->chains(), std::memory_order_relaxed);
         cache_flushes_.store(cache_->flushes(), std::memory_order_relaxed);
@@ -261,23 +295,228 @@ RunState DbtEngine::run(uint64_t budget) {
             try {
                 const TranslatedBlock& target = blockFor(exit_eip);
                 // The site's block may have been flushed away while translating the target.
-                if (site && cache_->blockAtHost(site)) cache_->chain(site, target.host_start);
+                if (site && cache_->blockAtHost(site)) cache_->chain(site, target);
             } catch (const Error& e) {
                 fail(e.what());
                 result = RunState::Failed;
                 break;
             }
         }
-        // ExitReason::Budget: the loop checks what is left.
+        // ExitReason::Budget: the loop checks what is left. The block's preamble counted an
+        // entry its prologue then refused.
+        if (reason == ExitReason::Budget)
+            if (const TranslatedBlock* b = cache_->find(exit_eip)) cache_->uncount(*b);
     }
+    publishState();
+    return setState(result);
+}
+
+void DbtEngine::publishState() {
     const X86Registers regs = readRegisters();
     std::vector<std::string> listing = listingAt(eip_);
-    {
-        std::lock_guard lock(mutex_);
-        registers_ = regs;
-        listing_ = std::move(listing);
+    std::lock_guard lock(mutex_);
+    registers_ = regs;
+    listing_ = std::move(listing);
+}
+
+// ---- host stepping ----
+
+uint32_t DbtEngine::progressAt(const TranslatedBlock& block, uint64_t pc, uint32_t in_stub) {
+    const auto size = static_cast<uint32_t>(block.insns.size());
+    if (pc < block.host_start) return 0;  // the counting preamble
+    const auto word = static_cast<uint32_t>((pc - block.host_start) / 4);
+    if (word < block.prologue_words) return 0;
+    // A cold stub: reached from the instruction in progress (a #DE check, an exit), which it
+    // does not complete; leaving through the exit address does.
+    if (word >= block.body_words) return in_stub;
+    for (const InsnMapping& m : block.map)
+        if (word >= m.arm64_first && word < m.arm64_first + m.arm64_count) return m.x86_index;
+    return size;
+}
+
+RunState DbtEngine::stepHost() {
+    if (const RunState s = state(); s == RunState::Finished || s == RunState::Failed) return s;
+    if (!step_pc_) {
+        // At the dispatcher: enter the block at eip, as run() would.
+        if (options_.max_instructions && guest_instructions_ >= options_.max_instructions) {
+            fail("instruction limit of " + std::to_string(options_.max_instructions) + " reached at eip " + hex32(eip_));
+            publishState();
+            return setState(RunState::Failed);
+        }
+        try {
+            step_block_ = &blockFor(eip_);
+        } catch (const Error& e) {
+            fail(e.what());
+            publishState();
+            return setState(RunState::Failed);
+        }
+        step_pc_ = CodeCache::entryOf(*step_block_);
+        step_done_ = 0;
+        step_charged_ = false;
     }
+    setReg(xReg(kBudget), kStepBudget);
+    exited_in_hook_ = false;
+    memory_fault_.reset();
+    hook_fault_.reset();
+    // The prologue's charge of the whole block (counted below as its instructions complete)
+    // comes from the entry; any other change of the budget register is a rep pass's.
+    const bool from_entry = *step_pc_ < step_block_->host_start + uint64_t(step_block_->prologue_words) * 4;
+    counting_hook_ = true;  // Unicorn installs it for count = 1 (see run())
+    const uc_err err = uc_emu_start(uc_.get(), *step_pc_, kExitAddress, 0, 1);
+    const RunState result = afterHostStep(err, from_entry);
+    publishState();
     return setState(result);
+}
+
+RunState DbtEngine::afterHostStep(uc_err err, bool from_entry) {
+    const auto charged = static_cast<int64_t>(kStepBudget - reg(xReg(kBudget)));
+    if (from_entry && charged != 0) {
+        step_charged_ = true;  // the prologue's charge ran
+    } else if (charged != 0) {
+        // A rep string instruction charges each pass (and refunds one when it stops on ZF),
+        // as a run counts them.
+        guest_instructions_ += static_cast<uint64_t>(charged);
+    }
+    host_instructions_.store(reg(xReg(kHostCount)), std::memory_order_relaxed);
+    blocks_executed_.store(reg(xReg(kBlockCount)), std::memory_order_relaxed);
+    chained_jumps_.store(cache_->chains(), std::memory_order_relaxed);
+    cache_flushes_.store(cache_->flushes(), std::memory_order_relaxed);
+    invalidations_.store(cache_->invalidations(), std::memory_order_relaxed);
+
+    const TranslatedBlock& block = *step_block_;
+    const auto size = static_cast<uint32_t>(block.insns.size());
+    auto indexOf = [&](uint32_t guest) {
+        for (uint32_t i = 0; i < size; ++i)
+            if (block.insns[i].address == guest) return i;
+        return step_done_;
+    };
+    // Leaves the block with its first `done` instructions complete; the next step starts at
+    // the dispatcher.
+    auto leave = [&](uint32_t done) {
+        guest_instructions_ += done - std::min(done, step_done_);
+        step_pc_.reset();
+        step_block_ = nullptr;
+        step_done_ = 0;
+        step_charged_ = false;
+    };
+
+    if (hook_fault_) {  // a helper stopped at its instruction, which did not complete
+        leave(indexOf(hook_fault_eip_));
+        eip_ = hook_fault_eip_;
+        fail(*hook_fault_);
+        return RunState::Failed;
+    }
+    if (exited_in_hook_) {  // exit(2): int 0x80 is the block's last instruction
+        leave(size);
+        eip_ = exit_eip_;
+        return RunState::Finished;
+    }
+    const uint64_t pc = reg(UC_ARM64_REG_PC);
+    if (err != UC_ERR_OK) {
+        // One instruction per Unicorn TB here, so pc is the faulting AArch64 instruction.
+        const uint32_t done = cache_->blockAtHost(pc) == &block ? progressAt(block, pc, step_done_) : step_done_;
+        if (done < size) eip_ = block.insns[done].address;
+        leave(done);
+        fail(memory_fault_ ? *memory_fault_ + ", eip " + describeAt(eip_) + ")" : ucErrorName(err) + " at " + describeAt(eip_));
+        return RunState::Failed;
+    }
+    if (pc == kExitAddress) {  // the exit protocol, served as run() serves it
+        helper_exits_.fetch_add(1, std::memory_order_relaxed);
+        const auto reason = static_cast<ExitReason>(reg(xReg(kExitReason)) & 0xFFFFFFFF);
+        const auto exit_eip = static_cast<uint32_t>(reg(xReg(kExitEip)));
+        const uint64_t site = reg(xReg(kExitSite));
+        if (reason == ExitReason::DivideError) {
+            leave(indexOf(exit_eip));
+            eip_ = exit_eip;
+            fail("CPU exception: #DE divide error at " + describeAt(exit_eip));
+            return RunState::Failed;
+        }
+        const std::optional<std::string> stop = block.stop_message;
+        leave(reason == ExitReason::Budget ? 0 : size);
+        eip_ = exit_eip;
+        if (reason == ExitReason::Unsupported) {
+            fail(stop ? *stop : "unsupported instruction at " + hex32(exit_eip));
+            return RunState::Failed;
+        }
+        if (reason == ExitReason::Miss) {
+            try {
+                const TranslatedBlock& target = blockFor(exit_eip);
+                if (site && cache_->blockAtHost(site)) cache_->chain(site, target);
+            } catch (const Error& e) {
+                fail(e.what());
+                return RunState::Failed;
+            }
+        }
+        return RunState::Paused;
+    }
+    const TranslatedBlock* now = cache_->blockAtHost(pc);
+    if (!now) {
+        leave(step_done_);
+        fail("host step left the translated code at pc " + hex32(static_cast<uint32_t>(pc)));
+        return RunState::Failed;
+    }
+    if (pc == CodeCache::entryOf(*now) || now != &block) {
+        // A chained branch or a lookup-table hit entered a block: the one before is complete.
+        guest_instructions_ += size - std::min(size, step_done_);
+        step_block_ = now;
+        step_done_ = 0;
+        step_charged_ = false;
+        eip_ = now->guest_start;
+    } else {
+        const uint32_t done = progressAt(block, pc, step_done_);
+        if (done > step_done_) guest_instructions_ += done - step_done_;
+        step_done_ = std::max(step_done_, done);
+        if (step_done_ < size) eip_ = block.insns[step_done_].address;
+    }
+    step_pc_ = pc;
+    return RunState::Paused;
+}
+
+RunState DbtEngine::stepGuest() {
+    pause_requested_ = false;
+    RunState s = stepHost();
+    auto atBoundary = [this] {
+        if (!step_pc_ || !step_block_ || *step_pc_ < step_block_->host_start) return false;
+        const uint64_t word = (*step_pc_ - step_block_->host_start) / 4;
+        for (const InsnMapping& m : step_block_->map)
+            if (m.arm64_count && m.arm64_first == word) return true;
+        return false;
+    };
+    while (s == RunState::Paused && !atBoundary() && !pause_requested_.load(std::memory_order_relaxed)) s = stepHost();
+    return s;
+}
+
+std::optional<HostPosition> DbtEngine::hostPosition() const {
+    if (!step_pc_ || !step_block_) return std::nullopt;
+    HostPosition p;
+    p.block = step_block_;
+    p.pc = *step_pc_;
+    const uint64_t word = p.pc < step_block_->host_start ? 0 : (p.pc - step_block_->host_start) / 4;
+    if (p.pc < step_block_->host_start || word < step_block_->prologue_words) p.guest_index = -1;
+    else if (word >= step_block_->body_words) p.guest_index = -2;
+    else p.guest_index = static_cast<int>(progressAt(*step_block_, p.pc, 0));
+    return p;
+}
+
+Arm64Registers DbtEngine::hostRegisters() const {
+    Arm64Registers r;
+    for (unsigned i = 0; i < 31; ++i) r.x[i] = reg(xReg(i));
+    r.pc = step_pc_ ? *step_pc_ : reg(UC_ARM64_REG_PC);
+    r.nzcv = reg(UC_ARM64_REG_NZCV);
+    return r;
+}
+
+std::vector<uint32_t> DbtEngine::liveCode(const TranslatedBlock& block) const {
+    std::vector<uint32_t> words(kHitPreambleWords + block.code.size());
+    if (uc_mem_read(uc_.get(), CodeCache::entryOf(block), words.data(), words.size() * 4) != UC_ERR_OK) return {};
+    return words;
+}
+
+std::vector<DbtBlockStats> DbtEngine::blockStats() const {
+    std::vector<DbtBlockStats> out;
+    for (const TranslatedBlock* b : cache_->blocks())
+        out.push_back({b->guest_start, static_cast<uint32_t>(b->insns.size()), b->body_words, cache_->hits(*b)});
+    return out;
 }
 
 void DbtEngine::pause() { pause_requested_ = true; }

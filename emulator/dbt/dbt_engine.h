@@ -28,6 +28,31 @@
 
 namespace vl::emu {
 
+// One translated block as the cache holds it, with how often it ran (CodeCache's counters).
+struct DbtBlockStats {
+    uint32_t guest_address = 0;
+    uint32_t guest_instructions = 0;  // x86 instructions in the block
+    uint32_t host_instructions = 0;   // AArch64 instructions one execution runs (body_words)
+    uint64_t hits = 0;                // executions since it was translated
+};
+
+// The ARM64 CPU as the translated code sees it: x0..x30, pc and NZCV (bits 31..28).
+struct Arm64Registers {
+    uint64_t x[31] = {};
+    uint64_t pc = 0;
+    uint64_t nzcv = 0;
+};
+
+// Where host stepping stands inside a translated block: `pc` is the next AArch64 instruction
+// to run. `guest_index` is the x86 instruction (index in block->insns) whose colour band holds
+// it, or -1 in the counting preamble and the prologue (before instruction 0), or -2 in the cold
+// exit stubs after the body.
+struct HostPosition {
+    const dbt::TranslatedBlock* block = nullptr;
+    uint64_t pc = 0;
+    int guest_index = -1;
+};
+
 class DbtEngine : public Engine, private SyscallHost {
 public:
     explicit DbtEngine(GuestImage image, EmulationOptions options = {});
@@ -69,6 +94,29 @@ public:
     uint8_t flagsLiveAt(uint32_t eip);
     // Every translated block so far, in guest address order (valid until the next run()).
     std::vector<const dbt::TranslatedBlock*> translatedBlocks() const { return cache_->blocks(); }
+    // Times `block` ran since it was translated (a block in translatedBlocks()).
+    uint64_t hitsOf(const dbt::TranslatedBlock& block) const { return cache_->hits(block); }
+    // Every block in the cache with its hit count, in guest address order (emulation thread).
+    std::vector<DbtBlockStats> blockStats() const;
+
+    // ---- stepping (the Emulation pane's debugger; emulation thread) ----
+    // Executes exactly one AArch64 instruction of the translated code on the ARM64 CPU
+    // (uc_emu_start with count 1). Between blocks, the dispatcher's work (translating the
+    // next block, chaining the branch that missed) happens in the step that reaches the exit,
+    // so every step runs one instruction. Paused while the program goes on.
+    RunState stepHost();
+    // Host steps until the next guest-instruction boundary: the first AArch64 instruction of
+    // an x86 instruction's band (a rep string instruction reaches its own band's first word
+    // once per iteration, as x86 single-steps it), or the end of the program.
+    RunState stepGuest();
+    // Where host stepping stands; nothing when it stands between blocks (in the dispatcher:
+    // the next step enters the block at eip).
+    std::optional<HostPosition> hostPosition() const;
+    // The ARM64 CPU's registers now (between runs and steps).
+    Arm64Registers hostRegisters() const;
+    // The AArch64 words of `block` as the CPU runs them now, from its entry (the counting
+    // preamble) to the end of its stubs: chained branches show their patched targets.
+    std::vector<uint32_t> liveCode(const dbt::TranslatedBlock& block) const;
 
 private:
     static void onInterrupt(uc_engine* uc, uint32_t intno, void* self);
@@ -99,6 +147,15 @@ private:
     // the block's counted instructions did not run.
     uint32_t guestAtHost(uint64_t pc, uint64_t* not_run) const;
     std::string describeAt(uint32_t address);
+    // How many of `block`'s x86 instructions are complete when pc stands at host `pc` in it
+    // (`in_stub` when pc is in the cold stubs after the body).
+    static uint32_t progressAt(const dbt::TranslatedBlock& block, uint64_t pc, uint32_t in_stub);
+    // After a step whose pc landed on a translated block or the exit address: account for the
+    // guest instructions completed and serve the exit protocol as run() does. `from_entry`:
+    // the step ran a word of the block's preamble or prologue.
+    RunState afterHostStep(uc_err err, bool from_entry);
+    // The end of a run or step: registers and listing for snapshot().
+    void publishState();
     std::vector<std::string> listingAt(uint32_t guest) const;
     void fail(const std::string& line);
     RunState setState(RunState s);
@@ -129,6 +186,15 @@ private:
     static constexpr uint32_t kTrapFlag = 0x100, kInterruptFlag = 0x200;
     static constexpr uint32_t kPopfSystemBits = kTrapFlag | kInterruptFlag | 0x3000 | 0x4000 | 0x40000 | 0x200000;
     uint32_t system_flags_ = kInterruptFlag;
+
+    // Host stepping: the next AArch64 instruction to run inside `step_block_` (nothing when
+    // the next step starts at the dispatcher), how many of its x86 instructions are complete,
+    // and whether its prologue has charged it to the budget yet (run() resumes from here).
+    std::optional<uint64_t> step_pc_;
+    const dbt::TranslatedBlock* step_block_ = nullptr;
+    uint32_t step_done_ = 0;
+    bool step_charged_ = false;
+    bool counting_hook_ = false;  // Unicorn's instruction-count hook is installed (a step ran)
 
     std::atomic<uint64_t> guest_instructions_{0};
     std::atomic<uint64_t> blocks_translated_{0};

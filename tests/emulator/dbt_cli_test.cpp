@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QStringList>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -46,6 +47,20 @@ TEST(DbtCli, EmulateTheTourOnTheTranslator) {
         EXPECT_GT(o[key].toInteger(), 0) << key;
     EXPECT_GT(o["expansion"].toDouble(), 1.0);
     EXPECT_EQ(o["registers"].toObject()["eax"].toString(), "0x00000001");
+    // The cache with hit counts: every block's runs times its length add up to the guest
+    // instructions (the tour neither flushes the cache nor modifies its code).
+    const QJsonArray blocks = o["blocks"].toArray();
+    ASSERT_EQ(blocks.size(), o["blocks_translated"].toInteger());
+    qint64 instructions = 0, hot = 0;
+    for (const auto& v : blocks) {
+        const QJsonObject b = v.toObject();
+        EXPECT_TRUE(b["address"].toString().startsWith("0x"));
+        EXPECT_GT(b["host_instructions"].toInteger(), 0);
+        instructions += b["hits"].toInteger() * b["guest_instructions"].toInteger();
+        hot = std::max(hot, b["hits"].toInteger());
+    }
+    EXPECT_EQ(instructions, o["guest_instructions"].toInteger());
+    EXPECT_GT(hot, 1000);  // the sieve's inner loop
 }
 
 TEST(DbtCli, CompareReportsAMatch) {
