@@ -72,6 +72,11 @@ int runFuzz(const Args& args) {
         out.insert("stopped", report.stopped);
         out.insert("seconds", elapsed);
         out.insert("cases_per_second", elapsed > 0 ? static_cast<double>(report.cases) / elapsed : 0.0);
+        out.insert("guest_instructions", static_cast<qint64>(report.guest_instructions));
+        // Coverage: how often each generated mnemonic occurred in the cases run.
+        QJsonObject mnemonics;
+        for (const auto& [name, count] : report.mnemonics) mnemonics.insert(qs(name), static_cast<qint64>(count));
+        out.insert("mnemonics", mnemonics);
         QJsonArray failures;
         for (const auto& f : report.divergences) {
             QJsonObject o;

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/temp_dir.h"
+#include "emulator/dbt/fuzz_batch.h"
 #include "emulator/disassembler.h"
 #include "emulator/guest_loader.h"
 
@@ -260,21 +261,56 @@ private:
 
 }  // namespace
 
-std::string FuzzCase::source() const {
+namespace {
+
+std::string hexWord(uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+}  // namespace
+
+std::string FuzzCase::source() const { return "org " + std::to_string(kFlatLoadAddress) + "\n" + code("fuzz_case", ""); }
+
+std::string FuzzCase::code(const std::string& label, const std::string& next) const {
     static const char* const setup_order[] = {"eax", "ecx", "edx", "ebx", "esi", "edi"};
-    std::string s = "org 0x00400000\n";
+    std::string s = label + ":\n";
+    // EFLAGS as a new process has them, whatever an earlier case's popf left (DF, AC, ID, ...).
+    s += "        push dword 0x202\n        popfd\n";
     s += "        mov ebp, " + std::to_string(kFuzzDataAddress) + "\n";
-    for (size_t i = 0; i + 3 < data.size(); i += 4) {
-        const uint32_t word = data[i] | data[i + 1] << 8 | data[i + 2] << 16 | uint32_t(data[i + 3]) << 24;
-        s += "        mov dword [ebp + " + std::to_string(i) + "], " + std::to_string(word) + "\n";
+    // The data area's initial bytes, copied from the table after the code: 5 instructions to
+    // translate rather than one store per word.
+    const size_t words = data.size() / 4;
+    if (words) {
+        s += "        mov esi, .data\n        mov edi, ebp\n        mov ecx, " + std::to_string(words) + "\n";
+        s += "        rep movsd\n";
     }
     for (size_t i = 0; i < registers.size() && i < 6; ++i)
         s += "        mov " + std::string(setup_order[i]) + ", " + std::to_string(registers[i]) + "\n";
     s += "        cmp eax, ecx            ; random starting flags\n";
     s += "        jmp .body\n.body:\n";
     for (const auto& line : body) s += (line.back() == ':' ? "" : "        ") + line + "\n";
-    s += "        jmp .end\n.end:\n        mov eax, 1\n        xor ebx, ebx\n        int 0x80\n";
+    // pushfd reads every flag, so the lockstep compares them all at the end of the body.
+    s += "        jmp .end\n.end:\n        pushfd\n        pop eax\n";
+    s += next.empty() ? "        mov eax, 1\n        xor ebx, ebx\n        int 0x80\n" : "        jmp " + next + "\n";
+    for (size_t w = 0; w < words; ++w) {
+        const size_t i = 4 * w;
+        const uint32_t word = data[i] | data[i + 1] << 8 | data[i + 2] << 16 | uint32_t(data[i + 3]) << 24;
+        s += (w % 8 == 0 ? (w == 0 ? ".data:  dd " : "        dd ") : ", ") + hexWord(word) + (w % 8 == 7 || w + 1 == words ? "\n" : "");
+    }
     return s;
+}
+
+std::string fuzzMnemonic(const std::string& line) {
+    if (line.empty() || line.back() == ':') return "";
+    auto word = [&](size_t from) { return line.substr(from, line.find(' ', from) - from); };
+    std::string m = word(0);
+    if (m == "rep" || m == "repe" || m == "repne") return m + " " + word(m.size() + 1);
+    if (m.rfind("cmov", 0) == 0) return "cmovcc";
+    if (m.rfind("set", 0) == 0) return "setcc";
+    if (m[0] == 'j' && m != "jmp") return "jcc";
+    return m;
 }
 
 FuzzCase randomFuzzCase(uint64_t seed, uint64_t index, size_t length) {
@@ -351,24 +387,65 @@ FuzzCase shrink(FuzzCase c, const std::string& reason) {
 
 }  // namespace
 
-FuzzReport fuzzDbt(uint64_t cases, uint64_t seed, const std::function<void(uint64_t, size_t)>& progress,
-                   const std::function<bool()>& stop_requested) {
+namespace {
+
+// Cases 0..count-1 in batches (fuzz_batch.h). A case that diverged inside a batch is run again
+// alone: that is the program the report shows, shrunk, and the batch goes on after it.
+FuzzReport runCases(uint64_t count, const std::function<FuzzCase(uint64_t)>& make,
+                    const std::function<void(uint64_t, size_t)>& progress, const std::function<bool()>& stop_requested) {
     FuzzReport report;
-    report.seed = seed;
-    for (uint64_t i = 0; i < cases; ++i) {
+    auto done = [&](const FuzzCase& c) {
+        for (const auto& line : c.body)
+            if (const std::string m = fuzzMnemonic(line); !m.empty()) ++report.mnemonics[m];
+        ++report.cases;
+        if (progress) progress(report.cases, report.divergences.size());
+    };
+    auto alone = [&](uint64_t index, const FuzzCase& c, const std::optional<std::string>& seen_in_batch) {
+        if (auto why = runFuzzCase(c)) {
+            const FuzzCase small = shrink(c, *why);
+            report.divergences.push_back({index, runFuzzCase(small).value_or(*why), small.source()});
+        } else if (seen_in_batch) {
+            report.divergences.push_back({index, *seen_in_batch + " (seen among other cases; this program alone agrees)", c.source()});
+        }
+        done(c);
+    };
+    for (uint64_t first = 0; first < count;) {
         if (stop_requested && stop_requested()) {
             report.stopped = true;
             break;
         }
-        const FuzzCase c = randomFuzzCase(seed, i);
-        if (auto why = runFuzzCase(c)) {
-            const FuzzCase small = shrink(c, *why);
-            report.divergences.push_back({i, runFuzzCase(small).value_or(*why), small.source()});
+        std::vector<FuzzCase> batch;
+        for (uint64_t i = first; i < count && batch.size() < kFuzzBatchCases; ++i) batch.push_back(make(i));
+        const FuzzBatchResult b = runFuzzBatch(batch);
+        report.guest_instructions += b.guest_instructions;
+        for (size_t j = 0; j < b.matched; ++j) done(batch[j]);
+        if (!b.diverged) {
+            first += b.matched;
+            continue;
         }
-        ++report.cases;
-        if (progress) progress(i + 1, report.divergences.size());
+        if (!b.attributed) {
+            for (size_t j = b.matched; j < batch.size(); ++j) alone(first + j, batch[j], std::nullopt);
+            first += batch.size();
+            continue;
+        }
+        alone(first + b.matched, batch[b.matched], b.reason);
+        first += b.matched + 1;
     }
     return report;
+}
+
+}  // namespace
+
+FuzzReport fuzzDbt(uint64_t cases, uint64_t seed, const std::function<void(uint64_t, size_t)>& progress,
+                   const std::function<bool()>& stop_requested) {
+    FuzzReport report = runCases(cases, [seed](uint64_t i) { return randomFuzzCase(seed, i); }, progress, stop_requested);
+    report.seed = seed;
+    return report;
+}
+
+FuzzReport fuzzCases(const std::vector<FuzzCase>& cases, const std::function<void(uint64_t, size_t)>& progress,
+                     const std::function<bool()>& stop_requested) {
+    return runCases(cases.size(), [&cases](uint64_t i) { return cases[i]; }, progress, stop_requested);
 }
 
 }  // namespace vl::emu::dbt
