@@ -45,8 +45,71 @@ uint32_t virtualEflags(uint32_t real_eflags, const VirtualCpu& vcpu) {
     return (real_eflags & ~(kIf | kIoplMask)) | (vcpu.interrupts_enabled ? kIf : 0);
 }
 
+std::optional<KernelStack> guestKernelStack(const GuestMachine& machine, const VirtualCpu& vcpu, bool guest_owns_cpu,
+                                            std::string& why) {
+    uint32_t tss = vcpu.tss_base;
+    if (guest_owns_cpu) {
+        uc_x86_mmr tr{};
+        uc_reg_read(machine.uc(), UC_X86_REG_TR, &tr);
+        if ((tr.selector & 0xFFFC) == 0) {
+            why = "the guest has loaded no task register (ltr), so there is no kernel stack for ring 3";
+            return std::nullopt;
+        }
+        tss = static_cast<uint32_t>(tr.base);
+    } else if (!vcpu.tr_loaded) {
+        why = "the guest has loaded no task register (ltr), so there is no kernel stack for ring 3";
+        return std::nullopt;
+    }
+    uint32_t words[2] = {};  // esp0 at +4, ss0 at +8
+    if (!machine.readGuest(tss + 4, words, sizeof words)) {
+        why = "its TSS at " + hex(tss) + " is unreadable";
+        return std::nullopt;
+    }
+    return KernelStack{static_cast<uint16_t>(words[1]), words[0]};
+}
+
+namespace {
+
+Delivery deliverFromRing3(GuestMachine& machine, VirtualCpu& vcpu, uint32_t vector, const IdtGate& gate,
+                          uint32_t return_eip, std::optional<uint32_t> error_code, bool guest_owns_cpu) {
+    std::string why;
+    const auto stack = guestKernelStack(machine, vcpu, guest_owns_cpu, why);
+    if (!stack) return {Delivery::Result::StackFault, "vector " + hex(vector) + " from ring 3: " + why};
+    const uint32_t user_eflags = machine.reg(UC_X86_REG_EFLAGS);
+    uint32_t frame[6] = {};
+    int words = 0;
+    if (error_code) frame[words++] = *error_code;
+    frame[words++] = return_eip;
+    frame[words++] = machine.reg(UC_X86_REG_CS) & 0xFFFF;
+    frame[words++] = user_eflags;
+    frame[words++] = machine.reg(UC_X86_REG_ESP);
+    frame[words++] = machine.reg(UC_X86_REG_SS) & 0xFFFF;
+    const uint32_t esp = stack->esp - 4u * static_cast<uint32_t>(words);
+    if (!machine.writeGuest(esp, frame, 4u * static_cast<uint32_t>(words)))
+        return {Delivery::Result::StackFault, "the frame for vector " + hex(vector) + " from ring 3 does not fit on the "
+                                                  "kernel stack at " + hex(stack->esp) + " (the TSS's esp0)"};
+    const int ring = guest_owns_cpu ? 0 : layout::kGuestRing;
+    const auto cs = static_cast<uint16_t>((gate.selector & ~3u) | static_cast<uint32_t>(ring));
+    const auto ss = static_cast<uint16_t>((stack->ss & ~3u) | static_cast<uint32_t>(ring));
+    uint32_t eflags = user_eflags & ~(kTf | kNt | kRf | kIoplMask);
+    if (gate.interrupt_gate) {
+        if (guest_owns_cpu) eflags &= ~kIf;
+        else vcpu.interrupts_enabled = false;
+    }
+    if (!guest_owns_cpu) eflags |= kIf;  // the real IF stays 1 under ring compression
+    if (!machine.enterKernel(cs, gate.offset, ss, esp, eflags))
+        return {Delivery::Result::BadSelector, "vector " + hex(vector) + " from ring 3: the kernel's selectors " +
+                                                   hex(gate.selector) + " / " + hex(stack->ss) + " (TSS ss0) are unusable"};
+    vcpu.interrupt_shadow = false;
+    return {Delivery::Result::Delivered, "vector " + hex(vector) + " from ring 3 -> " + hex(gate.selector) + ":" +
+                                             hex(gate.offset) + ", kernel stack " + hex(stack->esp) + ", frame at " +
+                                             hex(esp)};
+}
+
+}  // namespace
+
 Delivery deliverThroughIdt(GuestMachine& machine, VirtualCpu& vcpu, uint32_t vector, uint32_t return_eip,
-                           std::optional<uint32_t> error_code, bool guest_owns_cpu) {
+                           std::optional<uint32_t> error_code, bool guest_owns_cpu, bool software) {
     DescriptorTableRegister idtr = vcpu.idtr;
     if (guest_owns_cpu) {
         uc_x86_mmr real{};
@@ -57,6 +120,12 @@ Delivery deliverThroughIdt(GuestMachine& machine, VirtualCpu& vcpu, uint32_t vec
     if (!gate) return {Delivery::Result::NoGate, "no gate for vector " + hex(vector) + " in the guest's IDT"};
     if ((gate->selector & 0xFFFC) == 0)
         return {Delivery::Result::BadSelector, "the gate for vector " + hex(vector) + " has a null selector"};
+    if (machine.realCpl() == 3) {
+        if (software && gate->dpl < 3)
+            return {Delivery::Result::GateDpl, "int " + hex(vector) + " from ring 3 through a gate of DPL " +
+                                                   std::to_string(gate->dpl)};
+        return deliverFromRing3(machine, vcpu, vector, *gate, return_eip, error_code, guest_owns_cpu);
+    }
 
     const uint32_t real_eflags = machine.reg(UC_X86_REG_EFLAGS);
     const uint32_t believed_cs = guest_owns_cpu ? machine.reg(UC_X86_REG_CS)

@@ -4,6 +4,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.h"
@@ -91,6 +92,7 @@ GuestMachine::GuestMachine() {
 
 GuestMachine::~GuestMachine() {
     if (clean_) uc_context_free(clean_);
+    if (kernel_entry_) uc_context_free(kernel_entry_);
     if (uc_) uc_close(uc_);  // before the RAM its mappings point into
 }
 
@@ -195,6 +197,49 @@ bool GuestMachine::writePhysical(uint32_t address, const void* data, size_t size
 }
 
 void GuestMachine::clearStaleException() {
+    if (realCpl() == 3) return;
+    restoreCleanContext(true);
+}
+
+bool GuestMachine::enterKernel(uint16_t cs, uint32_t eip, uint16_t ss, uint32_t esp, uint32_t eflags) {
+    static constexpr int kControl[] = {UC_X86_REG_CR0, UC_X86_REG_CR3, UC_X86_REG_CR4};
+    uint64_t cr2 = 0;  // the page fault being delivered (hw: the guest's own CR2)
+    uc_reg_read(uc_, UC_X86_REG_CR2, &cr2);
+    uint64_t control[3] = {};
+    for (size_t i = 0; i < 3; ++i) uc_reg_read(uc_, kControl[i], &control[i]);
+    const bool same_paging = kernel_entry_ && std::equal(control, control + 3, kernel_entry_control_);
+    if (same_paging) {
+        // The general registers, flags, data segments and tables are carried as by the clean
+        // restore; the control registers are those already in the saved context.
+        static constexpr int kCarried[] = {UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX,
+                                           UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EBP, UC_X86_REG_DS,
+                                           UC_X86_REG_ES,  UC_X86_REG_FS,  UC_X86_REG_GS};
+        uint32_t values[std::size(kCarried)] = {};
+        uc_x86_mmr tables[3] = {};
+        static constexpr int kTables[] = {UC_X86_REG_GDTR, UC_X86_REG_IDTR, UC_X86_REG_TR};
+        for (size_t i = 0; i < std::size(kCarried); ++i) uc_reg_read(uc_, kCarried[i], &values[i]);
+        for (size_t i = 0; i < std::size(kTables); ++i) uc_reg_read(uc_, kTables[i], &tables[i]);
+        check(uc_context_restore(uc_, kernel_entry_), "uc_context_restore");
+        for (size_t i = 0; i < std::size(kTables); ++i) uc_reg_write(uc_, kTables[i], &tables[i]);
+        for (size_t i = 0; i < std::size(kCarried); ++i) uc_reg_write(uc_, kCarried[i], &values[i]);
+        uc_reg_write(uc_, UC_X86_REG_CR2, &cr2);
+    } else {
+        restoreCleanContext(false);
+    }
+    if (uc_reg_write(uc_, UC_X86_REG_SS, &ss) != UC_ERR_OK) return false;  // SS first: it sets the CPL
+    if (uc_reg_write(uc_, UC_X86_REG_CS, &cs) != UC_ERR_OK) return false;
+    setReg(UC_X86_REG_ESP, esp);
+    setReg(UC_X86_REG_EFLAGS, eflags);
+    setReg(UC_X86_REG_EIP, eip);
+    if (!same_paging) {
+        if (!kernel_entry_) check(uc_context_alloc(uc_, &kernel_entry_), "uc_context_alloc");
+        check(uc_context_save(uc_, kernel_entry_), "uc_context_save");
+        std::copy(control, control + 3, kernel_entry_control_);
+    }
+    return true;
+}
+
+void GuestMachine::restoreCleanContext(bool carry_cs_ss) {
     // SS before CS and the data segments: the guest may have loaded its own selectors (from
     // its ring-compressed GDT), and the restored context holds the boot ones.
     static constexpr int kCarried32[] = {
@@ -208,7 +253,8 @@ void GuestMachine::clearStaleException() {
         UC_X86_REG_XMM4, UC_X86_REG_XMM5, UC_X86_REG_XMM6, UC_X86_REG_XMM7};
     // A guest at ring 0 (the hw monitor) owns its descriptor tables and CR0 too: they go first,
     // since the segment loads below look their selectors up in the GDT.
-    static constexpr int kCarriedTables[] = {UC_X86_REG_GDTR, UC_X86_REG_IDTR};
+    // The task register too: a guest at ring 0 loads its own with ltr.
+    static constexpr int kCarriedTables[] = {UC_X86_REG_GDTR, UC_X86_REG_IDTR, UC_X86_REG_TR};
     static constexpr int kCarriedControl[] = {UC_X86_REG_CR0, UC_X86_REG_CR2, UC_X86_REG_CR3, UC_X86_REG_CR4};
     uint32_t narrow[std::size(kCarried32)] = {};
     uint8_t wide[std::size(kCarriedWide)][16] = {};
@@ -221,7 +267,10 @@ void GuestMachine::clearStaleException() {
     check(uc_context_restore(uc_, clean_), "uc_context_restore");
     for (size_t i = 0; i < std::size(kCarriedTables); ++i) uc_reg_write(uc_, kCarriedTables[i], &tables[i]);
     for (size_t i = 0; i < std::size(kCarriedControl); ++i) uc_reg_write(uc_, kCarriedControl[i], &control[i]);
-    for (size_t i = 0; i < std::size(kCarried32); ++i) uc_reg_write(uc_, kCarried32[i], &narrow[i]);
+    for (size_t i = 0; i < std::size(kCarried32); ++i) {
+        if (!carry_cs_ss && (kCarried32[i] == UC_X86_REG_SS || kCarried32[i] == UC_X86_REG_CS)) continue;
+        uc_reg_write(uc_, kCarried32[i], &narrow[i]);
+    }
     for (size_t i = 0; i < std::size(kCarriedWide); ++i) uc_reg_write(uc_, kCarriedWide[i], wide[i]);
 }
 

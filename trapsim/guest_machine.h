@@ -97,7 +97,18 @@ public:
     // next contributory fault is escalated to #DF and the one after that shuts the CPU down
     // (upstream issue #1883). Restoring the context saved at guest entry resets that state;
     // the guest's registers (general, flags, data segments, x87 and SSE) are carried across.
+    // At ring 3 it does nothing: the fault is on its way to the guest kernel, and enterKernel()
+    // (which restores the same context) moves the CPU there.
     void clearStaleException();
+
+    // Moves the CPU from a guest user task at ring 3 into the guest kernel's ring, at CS:EIP
+    // on SS:ESP with EFLAGS: what a gate does on a real CPU. Unicorn takes the CPL from SS and
+    // refuses, from ring 3, an SS of a more privileged ring (uc_check_cpu_x86_load_seg), so the
+    // monitor restores the clean context saved at guest entry -- which is at the kernel's ring,
+    // and also clears Unicorn's stale exception state -- carries the guest's registers, tables,
+    // control registers and data segments across, and then loads the kernel's selectors.
+    // False when the kernel's SS or CS is no usable segment.
+    bool enterKernel(uint16_t cs, uint32_t eip, uint16_t ss, uint32_t esp, uint32_t eflags);
 
     // Ring compression of the guest's GDT: copies its code and data descriptors into the real
     // GDT's guest entries with DPL 0 raised to the guest's real ring (system descriptors are
@@ -123,8 +134,18 @@ public:
     void set(int capstone_reg, uint32_t value) override;
 
 private:
+    // Restores the clean context with the guest's state carried across; the code and stack
+    // segments too with `carry_cs_ss` (false: the caller loads the kernel's).
+    void restoreCleanContext(bool carry_cs_ss);
+
     uc_engine* uc_ = nullptr;
     uc_context* clean_ = nullptr;
+    // The context of the last enterKernel(), at the kernel's ring, and the CR0/CR3/CR4 it was
+    // saved with. Restoring it when they still hold spares the CR3 write that the clean context
+    // needs, and with it a flush of Unicorn's TLB (measured: flushes dominated a run whose
+    // tasks are interrupted at ring 3 a few hundred times, 9 s of 10 s of CPU).
+    uc_context* kernel_entry_ = nullptr;
+    uint64_t kernel_entry_control_[3] = {};
     struct RamRelease {
         void operator()(uint8_t* ram) const;
     };

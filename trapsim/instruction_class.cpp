@@ -92,8 +92,13 @@ void classify(const cs_insn& ci, DecodedInstruction& out) {
         out.sensitivity = Sensitivity::SensitiveUnprivileged;  // restores IF only at CPL <= IOPL
         out.op = PrivilegedOp::Iret;
         return;
+    case X86_INS_LTR: {  // the task register: where ring-3 interrupts find the kernel stack
+        const cs_x86& x = ci.detail->x86;
+        if (x.op_count == 1 && x.operands[0].type == X86_OP_REG) out.general_register = static_cast<int>(x.operands[0].reg);
+        out.memory = memoryOperand(ci);
+        return privileged(PrivilegedOp::Ltr);
+    }
     case X86_INS_LLDT:
-    case X86_INS_LTR:
     case X86_INS_LMSW:
     case X86_INS_CLTS:
     case X86_INS_INVD:
@@ -154,6 +159,7 @@ std::string opName(PrivilegedOp op) {
     case PrivilegedOp::Wrmsr: return "wrmsr";
     case PrivilegedOp::Invlpg: return "invlpg";
     case PrivilegedOp::Vmcall: return "vmcall";
+    case PrivilegedOp::Ltr: return "ltr";
     case PrivilegedOp::Other: return "other";
     }
     return "none";

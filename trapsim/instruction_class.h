@@ -25,7 +25,7 @@ enum class Sensitivity { Innocuous, Privileged, SensitiveUnprivileged };
 enum class PrivilegedOp {
     None, Cli, Sti, Hlt, In, Out, MovToCr, MovFromCr, Lgdt, Lidt, Iret, MovToSs,
     Pushf, Popf, Sgdt, Sidt, Smsw, MovFromCs,
-    Cpuid, Rdtsc, Rdmsr, Wrmsr, Invlpg, Vmcall,
+    Cpuid, Rdtsc, Rdmsr, Wrmsr, Invlpg, Vmcall, Ltr,
     Other
 };
 

@@ -110,13 +110,11 @@ std::vector<ShadowMmu::Page> ShadowMmu::guestPages(uint32_t cr3, std::vector<uin
 
 void ShadowMmu::applyRegions(const std::vector<Region>& wanted) {
     uc_engine* uc = machine_.uc();
-    bool changed = false;
     for (const Region& r : regions_) {
         if (std::find(wanted.begin(), wanted.end(), r) != wanted.end()) continue;
         uc_ctl_remove_cache(uc, r.linear, static_cast<uint64_t>(r.linear) + r.size);
         if (const uc_err err = uc_mem_unmap(uc, r.linear, r.size); err != UC_ERR_OK)
             throwUnicorn("unmap a guest mapping", err);
-        changed = true;
     }
     for (const Region& r : wanted) {
         if (std::find(regions_.begin(), regions_.end(), r) != regions_.end()) continue;
@@ -124,12 +122,13 @@ void ShadowMmu::applyRegions(const std::vector<Region>& wanted) {
                                               r.frame == kSinkFrame ? sink_.get() : machine_.ram() + r.frame);
             err != UC_ERR_OK)
             throwUnicorn("map a guest page", err);
-        changed = true;
     }
     regions_ = wanted;
-    // Translated code is keyed by where Unicorn found it; code now at other frames must be
-    // translated afresh.
-    if (changed) uc_ctl_flush_tlb(uc);  // (Unicorn 2.0.1 names its translation-block flush so)
+    // Translated code is keyed by where Unicorn found it (the RAM block's offset, which a new
+    // mapping may reuse): each region's translations were dropped above, before it went, while
+    // the CPU could still reach it. Flushing the whole cache instead (uc_ctl_flush_tlb, which in
+    // Unicorn 2.0.1 is tb_flush) clears its entire code buffer: measured at about 50 ms a sync,
+    // 8 of the 10 s of CPU of a kernel that switches address spaces at every timer tick.
 }
 
 std::string ShadowMmu::writeRealTables(const std::vector<Page>& pages) {

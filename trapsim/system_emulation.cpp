@@ -150,4 +150,33 @@ TrapOutcome emulateMovFromCs(const DecodedInstruction& insn, GuestMachine& machi
     return {K::Resume, "cs as the guest believes it: " + hex(believed)};
 }
 
+TrapOutcome emulateLtr(const DecodedInstruction& insn, GuestMachine& machine, VirtualCpu& vcpu) {
+    uint32_t selector = 0;
+    if (insn.general_register != 0) {
+        selector = machine.get(insn.general_register) & 0xFFFF;
+    } else if (insn.memory) {
+        uint16_t word = 0;
+        const uint32_t at = effectiveAddress(*insn.memory, machine);
+        if (!machine.readGuest(at, &word, 2)) return {K::Unsupported, "its operand at " + hex(at) + " is unreadable"};
+        selector = word;
+    } else {
+        return {K::Unsupported, "no operand"};
+    }
+    // SDM Vol. 3A §7.2.4: an available 32-bit TSS (type 9) in the GDT, present.
+    const uint32_t index = selector & ~7u;
+    uint32_t descriptor[2] = {};
+    if (!vcpu.gdtr.loaded || (selector & 4) || index == 0 || index + 7 > vcpu.gdtr.limit ||
+        !machine.readGuest(vcpu.gdtr.base + index, descriptor, sizeof descriptor))
+        return {K::Unsupported, "selector " + hex(selector) + " names no descriptor in the guest's GDT"};
+    const uint32_t type = (descriptor[1] >> 8) & 0x1F;
+    if (type != 0x09 || !(descriptor[1] & (1u << 15)))
+        return {K::Unsupported, "selector " + hex(selector) + " is no available 32-bit TSS"};
+    descriptor[1] |= 0x200;  // busy, as the CPU marks it
+    machine.writeGuest(vcpu.gdtr.base + index + 4, &descriptor[1], 4);
+    vcpu.tr = static_cast<uint16_t>(selector);
+    vcpu.tss_base = (descriptor[0] >> 16) | ((descriptor[1] & 0xFF) << 16) | (descriptor[1] & 0xFF000000u);
+    vcpu.tr_loaded = true;
+    return {K::Resume, "virtual TR = " + hex(selector) + ", TSS at " + hex(vcpu.tss_base)};
+}
+
 }  // namespace vl::vm

@@ -38,6 +38,10 @@ TrapOutcome emulatePushf(GuestMachine& machine, const VirtualCpu& vcpu);
 TrapOutcome emulatePopf(GuestMachine& machine, VirtualCpu& vcpu);
 TrapOutcome emulateDescriptorTableStore(const DecodedInstruction& insn, GuestMachine& machine, const VirtualCpu& vcpu);
 TrapOutcome emulateSmsw(const DecodedInstruction& insn, GuestMachine& machine, const VirtualCpu& vcpu);
+// ltr: the virtual task register. The TSS descriptor is read from the guest's own GDT (the real
+// GDT holds no system descriptors) and marked busy there, as the CPU does; interrupt delivery
+// from ring 3 then takes esp0/ss0 from that TSS (guest_idt.h).
+TrapOutcome emulateLtr(const DecodedInstruction& insn, GuestMachine& machine, VirtualCpu& vcpu);
 TrapOutcome emulateMovFromCs(const DecodedInstruction& insn, GuestMachine& machine, const VirtualCpu& vcpu);
 
 }  // namespace vl::vm

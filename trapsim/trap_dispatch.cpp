@@ -50,6 +50,7 @@ TrapOutcome TrapDispatcher::emulate(const DecodedInstruction& insn, RegisterFile
     case PrivilegedOp::Sidt:
     case PrivilegedOp::Smsw:
     case PrivilegedOp::MovFromCs:
+    case PrivilegedOp::Ltr:
     case PrivilegedOp::Cpuid:   // the VT-x exits: see TrapVmm::handleExit
     case PrivilegedOp::Rdtsc:
     case PrivilegedOp::Invlpg:

@@ -75,6 +75,8 @@ void TrapVmm::reset() {
     discovered_by_gp_ = 0;
     interrupts_injected_ = 0;
     exceptions_reflected_ = 0;
+    syscalls_ = 0;
+    interrupts_from_ring3_ = 0;
     idle_clocks_ = 0;
     stop_reason_ = StopReason::None;
     exit_code_ = 0;
@@ -303,7 +305,12 @@ void TrapVmm::onTrapSite(uc_engine*, uint64_t address, uint32_t, void* self) {
             vm->upcall_due_ = true;  // Xen checks for events on every return to the guest
         }
         break;
-    case MonitorMode::BinaryTranslation: vm->handleTrap(insn, site->second.label); break;  // the callout
+    case MonitorMode::BinaryTranslation:
+        // An iret to ring 3 (a frame whose CS has RPL 3) is an ordinary return to a less
+        // privileged ring at ring 1 too: it runs as it stands, and the user task runs with IF=1.
+        if (insn.op == PrivilegedOp::Iret && !trapsHere(insn, *vm->machine_)) break;
+        vm->handleTrap(insn, site->second.label);  // the callout
+        break;
     case MonitorMode::HardwareAssisted:
     case MonitorMode::Emulate: vm->handleExit(insn); break;
     }
@@ -417,6 +424,7 @@ TrapOutcome TrapVmm::emulate(const DecodedInstruction& insn) {
     case PrivilegedOp::Sidt: return emulateDescriptorTableStore(insn, *machine_, vcpu_);
     case PrivilegedOp::Smsw: return emulateSmsw(insn, *machine_, vcpu_);
     case PrivilegedOp::MovFromCs: return emulateMovFromCs(insn, *machine_, vcpu_);
+    case PrivilegedOp::Ltr: return emulateLtr(insn, *machine_, vcpu_);
     default: return dispatcher_->emulate(insn, *machine_);
     }
 }
@@ -458,7 +466,8 @@ void TrapVmm::handleGuestException(uint32_t vector) {
     constexpr uint32_t kGeneralProtection = 13;
     constexpr uint32_t kPageFault = 14;
     if (vector == kPageFault && mmu_->paging()) return handlePageFault(eip);
-    if (vector == kGeneralProtection && !guestAtRing0()) {
+    // A #GP at ring 3 is the user task's own fault, for its kernel: never a trap of the kernel.
+    if (vector == kGeneralProtection && !guestAtRing0() && machine_->realCpl() != 3) {
         const std::vector<uint8_t> bytes = machine_->read(eip, 15);
         const auto insn = decoder_.decode(bytes.data(), bytes.size(), eip);
         if (insn && insn->op != PrivilegedOp::None && trapsHere(*insn, *machine_)) {
@@ -481,7 +490,9 @@ void TrapVmm::handleGuestException(uint32_t vector) {
         software = at != eip;
     }
     machine_->clearStaleException();
-    if (paravirtual() && software && vector == pv::xen::kHypercallVector) return handleHypercall(at);
+    // (From ring 3 it is the user task's int 0x82, for its kernel to refuse: Xen's gate has DPL 1.)
+    if (paravirtual() && software && vector == pv::xen::kHypercallVector && machine_->realCpl() != 3)
+        return handleHypercall(at);
     if (hardwareAssisted() && !software && vector < 32 && (config_.controls.exception_bitmap >> vector) & 1)
         countExit(ExitReason::ExceptionOrNmi, 0, at);
     reflectException(vector, eip, at, software);
@@ -575,6 +586,8 @@ Counters TrapVmm::counters() const {
     c["trap_sites_found_by_gp"] = discovered_by_gp_.load();
     c["interrupts_injected"] = interrupts_injected_.load();
     c["exceptions_reflected"] = exceptions_reflected_.load();
+    c["syscalls"] = syscalls_.load();
+    c["interrupts_from_ring3"] = interrupts_from_ring3_.load();
     c["idle_clocks"] = idle_clocks_.load();
     uint64_t exits = 0;
     for (ExitReason r : kExitReasons) {

@@ -106,6 +106,7 @@ private:
     enum class StopReason { None, Budget, Pause, PowerOff, Failed };
     static constexpr size_t kOpCount = static_cast<size_t>(PrivilegedOp::Other) + 1;
     static constexpr size_t kExitSlots = 64;  // indexed by the SDM's basic exit reason
+    static constexpr uint32_t kSyscallVector = 0x80;  // Linux i386's int 0x80
 
     // Unicorn callbacks (user_data is the monitor).
     static void onInstruction(uc_engine* uc, uint64_t address, uint32_t size, void* self);
@@ -201,6 +202,8 @@ private:
     std::atomic<uint64_t> discovered_by_gp_{0};
     std::atomic<uint64_t> interrupts_injected_{0};
     std::atomic<uint64_t> exceptions_reflected_{0};
+    std::atomic<uint64_t> syscalls_{0};
+    std::atomic<uint64_t> interrupts_from_ring3_{0};  // timer interrupts that preempted a user task          // int 0x80 delivered from ring 3 (a guest's user tasks)
     std::atomic<uint64_t> idle_clocks_{0};
     std::atomic<uint64_t> exits_[kExitSlots] = {};
     std::atomic<uint64_t> bt_blocks_{0};

@@ -16,22 +16,40 @@ void TrapVmm::reflectException(uint32_t vector, uint32_t return_eip, uint32_t at
     const std::optional<uint32_t> error_code =
         !software && exceptionHasErrorCode(vector) ? std::optional<uint32_t>(pushed_code) : std::nullopt;
     // pv: the hypervisor bounces it to the handler in the guest's trap table (set_trap_table).
-    auto deliver = [&](uint32_t v, uint32_t eip, std::optional<uint32_t> code) {
-        return paravirtual() ? hypervisor_->deliverException(v, eip, code)
-                             : deliverThroughIdt(*machine_, vcpu_, v, eip, code, hw);
+    auto deliver = [&](uint32_t v, uint32_t eip, std::optional<uint32_t> code, bool soft) {
+        return paravirtual() ? hypervisor_->deliverException(v, eip, code, soft)
+                             : deliverThroughIdt(*machine_, vcpu_, v, eip, code, hw, soft);
     };
-    const Delivery delivery = deliver(vector, return_eip, error_code);
+    const bool from_user = machine_->realCpl() == 3;
+    const bool system_call = software && from_user && vector == kSyscallVector;
+    // pv: Xen's x86_32 hypervisor installed a DPL-3 trap-table entry for int 0x80 straight into
+    // the real IDT (init_int80_direct_trap, xen/arch/x86/x86_32/traps.c), so a PV guest's
+    // system calls never entered it. The monitor performs that delivery but does not count it.
+    const bool direct_trap = paravirtual() && system_call;
+    Delivery delivery = deliver(vector, return_eip, error_code, software);
+    if (delivery.result == Delivery::Result::GateDpl) {
+        // int n from ring 3 through a kernel-only gate: #GP with the IDT entry in the error code.
+        events().append("exception", delivery.detail + ": #GP");
+        const uint32_t code = (vector << 3) | 2u;
+        vector = 13;
+        delivery = deliver(13, at, code, false);
+    }
     if (delivery.result == Delivery::Result::Delivered) {
         bump(exceptions_reflected_);
-        if (!hw) bump(vmm_entries_);  // in hw mode the CPU delivers it, or it came with an exit already counted
-        events().append("exception", exceptionName(vector) + " at " + describeAt(at) + " reflected to the guest: " +
-                                         delivery.detail);
+        if (system_call) bump(syscalls_);
+        // In hw mode the CPU delivers it, or it came with an exit already counted.
+        if (!hw && !direct_trap) bump(vmm_entries_);
+        events().append(system_call ? "syscall" : "exception",
+                        (system_call ? "int 0x80 from ring 3 at " + describeAt(at) + ", eax " +
+                                           std::to_string(machine_->reg(UC_X86_REG_EAX))
+                                     : exceptionName(vector) + " at " + describeAt(at)) +
+                            (direct_trap ? " (Xen's direct trap): " : " reflected to the guest: ") + delivery.detail);
         return;
     }
     // The CPU turns a failed delivery into a double fault (collapsing the #NP/#GP it raises
     // first), and a double fault it cannot deliver into a shutdown: the triple fault.
     if (vector != 8) {
-        const Delivery df = deliver(8, at, 0u);
+        const Delivery df = deliver(8, at, 0u, false);
         if (df.result == Delivery::Result::Delivered) {
             bump(exceptions_reflected_);
             if (!hw) bump(vmm_entries_);
@@ -128,6 +146,7 @@ bool TrapVmm::injectPendingInterrupt(uint32_t eip) {
     const auto taken = pic_.acknowledge();
     if (!taken) return false;
     const auto [vector, irq] = *taken;
+    const bool from_user = machine_->realCpl() == 3;
     if (window_wanted_) {
         window_wanted_ = false;
         countExit(ExitReason::InterruptWindow, 0, eip);
@@ -138,6 +157,7 @@ bool TrapVmm::injectPendingInterrupt(uint32_t eip) {
         return true;
     }
     bump(interrupts_injected_);
+    if (from_user) bump(interrupts_from_ring3_);
     // Trap and bt: the real interrupt enters the monitor, which reflects it. hw: it is injected
     // at the VM entry that ends an exit already counted (external interrupt, HLT, window).
     if (!guestAtRing0()) bump(vmm_entries_);
@@ -168,6 +188,9 @@ uint64_t TrapVmm::nextTimerEvent() const {
 // VT-x: the physical timer interrupt arrives while the guest runs, and "external-interrupt
 // exiting" turns it into an exit; the monitor then injects the virtual one.
 bool TrapVmm::guestInterruptsEnabled() const {
+    // A user task at ring 3 always runs with IF=1 (the kernel's iret loaded it from the frame;
+    // under ring compression a native iret from ring 1 leaves the virtual IF as the gate set it).
+    if (machine_->realCpl() == 3) return true;
     if (guestAtRing0()) return machine_->reg(UC_X86_REG_EFLAGS) & 0x200;
     return vcpu_.interrupts_enabled;
 }

@@ -20,6 +20,8 @@ void TrapVmm::onBlock(uc_engine*, uint64_t address, uint32_t, void* self) {
     if (vm->stopping()) return;
     const auto at = static_cast<uint32_t>(address);
     if (vm->scanned_blocks_.count(at)) return;
+    // bt translates the guest kernel only: user code (ring 3) runs directly, as under VMware.
+    if (vm->config_.mode == MonitorMode::BinaryTranslation && vm->machine_->realCpl() == 3) return;
     if (vm->scanBlock(at)) {
         vm->restart_pending_ = true;
         vm->machine_->setReg(UC_X86_REG_EIP, at);

@@ -36,6 +36,7 @@ void TrapVmm::handleHypercall(uint32_t at) {
 bool TrapVmm::deliverUpcall(uint32_t eip) {
     upcall_due_ = false;
     if (!hypervisor_ || !hypervisor_->upcallDeliverable()) return false;
+    const bool from_user = machine_->realCpl() == 3;
     const Delivery delivery = hypervisor_->deliverUpcall(eip);
     if (delivery.result != Delivery::Result::Delivered) {
         fail("the event upcall at " + hex32(eip) + " could not be delivered (" + delivery.detail +
@@ -44,6 +45,7 @@ bool TrapVmm::deliverUpcall(uint32_t eip) {
     }
     // Each upcall is one entry: the interrupt that raised its event entered the hypervisor.
     bump(interrupts_injected_);
+    if (from_user) bump(interrupts_from_ring3_);
     bump(vmm_entries_);
     std::string detail = "event upcall at ";
     appendHex(detail, eip);

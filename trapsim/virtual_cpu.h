@@ -28,6 +28,11 @@ struct VirtualCpu {
     uint64_t idle_halts = 0;          // hlt instructions that put the virtual CPU to sleep
     DescriptorTableRegister gdtr;     // the guest's GDT (the real GDTR points at the monitor's)
     DescriptorTableRegister idtr;     // the guest's IDT, through which the monitor delivers
+    // The guest's task register (ltr): its TSS holds esp0/ss0, the kernel stack the monitor
+    // switches to when it delivers an interrupt or exception that arrives at ring 3.
+    uint16_t tr = 0;
+    uint32_t tss_base = 0;
+    bool tr_loaded = false;
     // The instruction after an sti that set IF runs before any interrupt is taken (the x86
     // "interrupt shadow"), so `sti; hlt` cannot miss the wake-up.
     bool interrupt_shadow = false;

@@ -101,7 +101,9 @@ void printText(const vm::TrapVmm& vmm, const Counters& c, double seconds) {
         std::printf("\n  translated blocks   %llu (%llu instructions, %llu rewritten into monitor calls)\n",
                     at(c, "bt.blocks"), at(c, "bt.translated_instructions"), at(c, "bt.rewritten"));
     std::printf("\n  guest instructions  %llu\n", at(c, "guest_instructions"));
-    std::printf("  interrupts injected %llu\n", at(c, "interrupts_injected"));
+    std::printf("  interrupts injected %llu (%llu at ring 3)\n", at(c, "interrupts_injected"),
+                at(c, "interrupts_from_ring3"));
+    std::printf("  system calls        %llu (int 0x80 from ring 3)\n", at(c, "syscalls"));
     std::printf("  vmm entries         %llu\n", at(c, "vmm_entries"));
     const vm::CostModel& cost = vmm.config().cost;
     const unsigned long long per_entry = mode == vm::MonitorMode::Trap ? cost.trap_round_trip_cycles
@@ -140,6 +142,7 @@ QJsonObject toJsonRun(const vm::TrapVmm& vmm, const Counters& c, double seconds)
     if (mode == vm::MonitorMode::Emulate)
         out.insert("blocks_translated", static_cast<qint64>(at(c, "blocks_translated")));
     out.insert("interrupts", static_cast<qint64>(at(c, "interrupts_injected")));
+    out.insert("syscalls", static_cast<qint64>(at(c, "syscalls")));  // int 0x80 from the guest's user tasks
     out.insert("traps", static_cast<qint64>(c.at("traps")));
     if (mode == vm::MonitorMode::BinaryTranslation) {
         out.insert("bt", QJsonObject{{"blocks", static_cast<qint64>(at(c, "bt.blocks"))},
@@ -295,6 +298,7 @@ void printComparison(const std::vector<Run>& runs) {
     row("event upcalls", counter("upcalls"));
     row("blocks translated", counter("blocks_translated"));
     row("interrupts injected", counter("interrupts_injected"));
+    row("system calls", counter("syscalls"));
     row("vmm entries", counter("vmm_entries"));
     row("modeled cycles", counter("modeled_cycles"));
     row("wall time (ms)", [](const Run& run) {

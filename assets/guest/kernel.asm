@@ -25,6 +25,10 @@
 ;                     multicall of mmu_update + mmuext_op, then 2 mmuext_op)
 ;   idle loop         IDLE_HALTS x (sti; hlt), each woken by a timer interrupt
 ;   every tick        1 interrupt injected, 1 out (EOI), 1 iret
+;   user tasks        (user_tasks.inc) 1 ltr, 2 cli + 1 sti and 3 outs to restart the PIT, a cr3
+;                     load per switch of address space (one when brk grows the heap, one back to
+;                     space A), 1 read of cr2; each int 0x80, #PF and tick at ring 3 enters through
+;                     the IDT with a stack switch to the TSS's esp0; irets to ring 3 do not trap
 ;   power off         1 out to port 0xF4
 ; Build: nasm -f bin kernel.asm -o kernel.bin (the build does this into build/assets/guest/).
 ;
@@ -111,7 +115,8 @@ CR0_PG             equ 0x80000000
 
 POWER_OFF_PORT     equ 0xF4         ; isa-debug-exit-like: the byte written is the exit code
 DATA_ADDR          equ LOAD_ADDR + 0x1000   ; fixed in both builds: the console shows table addresses
-BSS_ADDR           equ LOAD_ADDR + 0x3000
+USER_CODE_ADDR     equ LOAD_ADDR + 0x3000   ; user_tasks.inc and the tour's ELF, on pages of their own
+BSS_ADDR           equ LOAD_ADDR + 0x6000
 CONSOLE_BUFFER     equ 256          ; the PV console's line buffer
 
 MULTIBOOT_MAGIC    equ 0x1BADB002
@@ -425,6 +430,8 @@ boot:
 .ticked:
     call puts
 
+    call user_tasks                 ; ring-3 tasks until every one has exited (user_tasks.inc)
+
     mov esi, msg_off
     call puts
 %ifdef PARAVIRT
@@ -664,6 +671,10 @@ idt_init:
     xor eax, eax
     mov ebx, de_handler
     call set_gate
+    mov eax, PF_VECTOR              ; a user task's page fault kills it (user_tasks.inc)
+    mov ebx, pf_handler
+    call set_gate
+    call set_syscall_gate           ; int 0x80, reachable from ring 3
 %ifndef PARAVIRT                    ; a PV kernel's timer is an event channel, not a vector
     mov eax, TIMER_VECTOR
     mov ebx, timer_handler
@@ -728,7 +739,11 @@ hypervisor_callback:
 .no_disk:
     cmp byte [VCPU0_UPCALL_PENDING], 0  ; more arrived meanwhile: scan again, still masked
     jne .scan
+    mov eax, [esp + 8]              ; the interrupted CS: a user task's time slice is over
+    and eax, 3
+    cmp eax, 3
     pop eax
+    je preempt                      ; events stay masked until switch_to returns to a task
     mov byte [VCPU0_UPCALL_MASK], 0
     iret                            ; to ring 1 from ring 1: no trap
 
@@ -831,7 +846,11 @@ timer_handler:
     inc dword [ticks]
     mov al, PIC_EOI
     out PIC1_CMD, al
+    mov eax, [esp + 8]              ; the interrupted CS: a user task's time slice is over
+    and eax, 3
+    cmp eax, 3
     pop eax
+    je preempt
     iret
 
 ; de_handler: the divide error at divide_site. Reports where it happened and resumes after
@@ -1216,6 +1235,12 @@ fibonacci:
 gdt:                dq 0
                     dq 0x00CF9A000000FFFF   ; KERNEL_CS: base 0, limit 4 GiB, code, DPL 0
                     dq 0x00CF92000000FFFF   ; KERNEL_DS: base 0, limit 4 GiB, data, DPL 0
+                    dq 0x00CFFA000000FFFF   ; USER_CS: base 0, limit 4 GiB, code, DPL 3
+                    dq 0x00CFF2000000FFFF   ; USER_DS: base 0, limit 4 GiB, data, DPL 3
+%ifndef PARAVIRT                            ; TSS_SEL: a 32-bit available TSS, DPL 0 (a PV
+                    dw TSS_SIZE - 1, TSS_ADDR & 0xFFFF      ; kernel has none: stack_switch)
+                    db (TSS_ADDR >> 16) & 0xFF, 0x89, 0x00, TSS_ADDR >> 24
+%endif
 gdt_end:
 gdtr                dw gdt_end - gdt - 1
                     dd gdt
@@ -1284,7 +1309,7 @@ timer_calls:                            ; multicall_entry: op, result, args[6]
                     dd HYPERVISOR_set_callbacks, 0, KERNEL_CS, hypervisor_callback, KERNEL_CS, failsafe_callback, 0, 0
                     dd HYPERVISOR_vcpu_op, 0, VCPUOP_set_periodic_timer, 0, periodic_timer, 0, 0, 0
 timer_calls_end:
-trap_table:         times 33 dq 0       ; trap_info for vectors 0-31, then the terminator
+trap_table:         times 34 dq 0       ; trap_info for vectors 0-31, int 0x80, then the terminator
 gnttab_setup:       dw DOMID_SELF, 0    ; gnttab_setup_table: dom
                     dd 1                ; nr_frames
                     dw 0, 0             ; status
@@ -1309,6 +1334,9 @@ paging_calls:                           ; multicall_entry: op, result, args[6]
 paging_calls_end:
 %endif
 
+                    align 4096, db 0    ; user_tasks.inc: code on pages of its own, away from data
+                    times (USER_CODE_ADDR - LOAD_ADDR) - ($ - $$) db 0
+%include "user_tasks.inc"
 image_end:
 
 ; ---- bss: zero-filled by the loader, not stored in the image --------------------------------
@@ -1336,6 +1364,7 @@ composite           resb PRIME_LIMIT
                     alignb 16
 stack_bottom        resb 8192
 stack_top:
+%include "user_tasks_bss.inc"
                     alignb 4096     ; pages a PV kernel grants to dom0
 blk_ring            resb 4096
 disk_buffer         resb 4096

@@ -26,7 +26,9 @@ TEST(InstructionClass, PrivilegedInstructionsAreRecognised) {
     EXPECT_EQ(decode({0xEC}).op, PrivilegedOp::In);                 // in al, dx
     EXPECT_EQ(decode({0x0F, 0x01, 0x15, 0, 0x20, 0, 0}).op, PrivilegedOp::Lgdt);  // lgdt [0x2000]
     EXPECT_EQ(decode({0x0F, 0x01, 0x1D, 0, 0x20, 0, 0}).op, PrivilegedOp::Lidt);  // lidt [0x2000]
-    EXPECT_EQ(decode({0x0F, 0x00, 0xD8}).op, PrivilegedOp::Other);  // ltr ax
+    EXPECT_EQ(decode({0x0F, 0x00, 0xD8}).op, PrivilegedOp::Ltr);    // ltr ax
+    EXPECT_EQ(decode({0x0F, 0x00, 0xD8}).general_register, X86_REG_AX);
+    EXPECT_EQ(decode({0x0F, 0x00, 0xD0}).op, PrivilegedOp::Other);  // lldt ax
     EXPECT_EQ(decode({0x0F, 0x30}).op, PrivilegedOp::Wrmsr);        // wrmsr
     EXPECT_EQ(decode({0x0F, 0x01, 0x38}).op, PrivilegedOp::Invlpg);  // invlpg [eax]
     EXPECT_EQ(decode({0x0F, 0xA2}).op, PrivilegedOp::Cpuid);        // cpuid

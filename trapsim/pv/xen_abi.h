@@ -17,6 +17,7 @@ enum Hypercall : uint32_t {
     set_trap_table = 0,
     mmu_update = 1,
     set_gdt = 2,
+    stack_switch = 3,   // xen.h __HYPERVISOR_stack_switch: (ss, esp) for bounces from ring 3
     set_callbacks = 4,
     multicall = 13,
     mmuext_op = 26,
@@ -63,6 +64,7 @@ constexpr uint32_t vcpu_info_size = 64;
 constexpr uint32_t evtchn_upcall_pending = 0;  // in vcpu_info[0]
 constexpr uint32_t evtchn_upcall_mask = 1;
 constexpr uint32_t evtchn_pending_sel = 4;
+constexpr uint32_t arch_cr2 = 8;  // vcpu_info.arch.cr2 (arch-x86/xen-x86_32.h, struct arch_vcpu_info)
 constexpr uint32_t evtchn_pending = 32 * vcpu_info_size;      // unsigned long[32]: 1024 ports
 constexpr uint32_t evtchn_mask = evtchn_pending + 32 * 4;
 constexpr uint32_t kPorts = 1024;
@@ -73,6 +75,7 @@ constexpr uint32_t kPorts = 1024;
 // ends at an entry with address 0.
 constexpr uint32_t kTrapInfoSize = 8;
 constexpr uint8_t kTrapInfoMaskEvents = 4;
+constexpr uint8_t kTrapInfoDplMask = 3;
 
 // multicall_entry (xen.h): {op, result, args[6]}, unsigned longs.
 constexpr uint32_t kMulticallEntrySize = 32;

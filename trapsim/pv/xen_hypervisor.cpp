@@ -30,6 +30,7 @@ const char* xen::hypercallName(uint32_t number) {
     case set_trap_table: return "set_trap_table";
     case mmu_update: return "mmu_update";
     case set_gdt: return "set_gdt";
+    case stack_switch: return "stack_switch";
     case set_callbacks: return "set_callbacks";
     case multicall: return "multicall";
     case mmuext_op: return "mmuext_op";
@@ -95,6 +96,11 @@ int32_t XenHypervisor::dispatch(uint32_t op, const uint32_t a[6], HypercallOutco
     case xen::set_gdt:
         result = setGdt(a[0], a[1]);
         detail = std::to_string(a[1]) + " entries";
+        break;
+    case xen::stack_switch:  // Linux's xen_load_sp0 at every context switch
+        kernel_ss_ = static_cast<uint16_t>(a[0]);
+        kernel_sp_ = a[1];
+        detail = "ss " + hex(a[0]) + ", esp " + hex(a[1]);
         break;
     case xen::set_callbacks:
         callback_cs_ = static_cast<uint16_t>(a[0]);
@@ -461,10 +467,18 @@ Delivery XenHypervisor::deliverUpcall(uint32_t return_eip) {
     return d;
 }
 
-Delivery XenHypervisor::deliverException(uint32_t vector, uint32_t return_eip, std::optional<uint32_t> error_code) {
+Delivery XenHypervisor::deliverException(uint32_t vector, uint32_t return_eip, std::optional<uint32_t> error_code,
+                                          bool software) {
     const TrapEntry& t = traps_[vector & 0xFF];
     if (t.address == 0)
         return {Delivery::Result::NoGate, "no handler for vector " + hex(vector) + " in the guest's trap table"};
+    if (software && machine_.realCpl() == 3 && (t.flags & xen::kTrapInfoDplMask) < 3)
+        return {Delivery::Result::GateDpl, "int " + hex(vector) + " from ring 3, whose trap_info has DPL " +
+                                               std::to_string(t.flags & xen::kTrapInfoDplMask)};
+    if (vector == 14) {  // Xen reports the faulting address in the shared page, not in CR2
+        const uint32_t cr2 = vcpu_.cr2;
+        machine_.writePhysical(pv_layout::kSharedInfo + xen::shared_info::arch_cr2, &cr2, 4);
+    }
     return bounce(return_eip, error_code, t.cs, t.address, t.flags & xen::kTrapInfoMaskEvents,
                   "vector " + hex(vector));
 }
@@ -475,6 +489,7 @@ Delivery XenHypervisor::deliverException(uint32_t vector, uint32_t return_eip, s
 Delivery XenHypervisor::bounce(uint32_t return_eip, std::optional<uint32_t> error_code, uint16_t cs, uint32_t address,
                                bool mask_events, const std::string& what) {
     if ((cs & 0xFFFC) == 0) return {Delivery::Result::BadSelector, what + ": the guest gave a null code selector"};
+    if (machine_.realCpl() == 3) return bounceFromUser(return_eip, error_code, cs, address, mask_events, what);
     const uint8_t mask = sharedByte(xen::shared_info::evtchn_upcall_mask);
     const uint32_t real_eflags = machine_.reg(UC_X86_REG_EFLAGS);
     uint32_t frame[4] = {};
@@ -495,6 +510,37 @@ Delivery XenHypervisor::bounce(uint32_t return_eip, std::optional<uint32_t> erro
     if (mask_events) setSharedByte(xen::shared_info::evtchn_upcall_mask, 1);
     vcpu_.interrupt_shadow = false;
     return {Delivery::Result::Delivered, what + " -> " + hex(cs) + ":" + hex(address) + ", frame at " + hex(esp)};
+}
+
+// The same from a user task at ring 3 (create_bounce_frame's ring-3 case): the frame goes on
+// the kernel stack the guest named with stack_switch, with the user's SS and ESP above it.
+Delivery XenHypervisor::bounceFromUser(uint32_t return_eip, std::optional<uint32_t> error_code, uint16_t cs,
+                                       uint32_t address, bool mask_events, const std::string& what) {
+    if (kernel_sp_ == 0)
+        return {Delivery::Result::StackFault, what + " from ring 3: the guest named no kernel stack (stack_switch)"};
+    const uint8_t mask = sharedByte(xen::shared_info::evtchn_upcall_mask);
+    const uint32_t user_eflags = machine_.reg(UC_X86_REG_EFLAGS);
+    uint32_t frame[6] = {};
+    int words = 0;
+    if (error_code) frame[words++] = *error_code;
+    frame[words++] = return_eip;
+    frame[words++] = (machine_.reg(UC_X86_REG_CS) & 0xFFFF) | (static_cast<uint32_t>(mask) << 16);
+    frame[words++] = (user_eflags & ~(kIf | kIopl)) | (mask ? 0 : kIf);
+    frame[words++] = machine_.reg(UC_X86_REG_ESP);
+    frame[words++] = machine_.reg(UC_X86_REG_SS) & 0xFFFF;
+    const uint32_t esp = kernel_sp_ - 4u * static_cast<uint32_t>(words);
+    if (!machine_.writeGuest(esp, frame, 4u * static_cast<uint32_t>(words)))
+        return {Delivery::Result::StackFault, what + " from ring 3: the frame does not fit on the kernel stack at " +
+                                                  hex(kernel_sp_)};
+    const auto handler_cs = static_cast<uint16_t>((cs & ~3u) | layout::kGuestRing);
+    const auto ss = static_cast<uint16_t>((kernel_ss_ & ~3u) | layout::kGuestRing);
+    if (!machine_.enterKernel(handler_cs, address, ss, esp, (user_eflags & ~(kTf | kNt | kRf | kIopl)) | kIf))
+        return {Delivery::Result::BadSelector, what + " from ring 3: selectors " + hex(cs) + " / " + hex(kernel_ss_) +
+                                                   " (stack_switch) are unusable"};
+    if (mask_events) setSharedByte(xen::shared_info::evtchn_upcall_mask, 1);
+    vcpu_.interrupt_shadow = false;
+    return {Delivery::Result::Delivered, what + " from ring 3 -> " + hex(cs) + ":" + hex(address) + ", kernel stack " +
+                                             hex(kernel_sp_) + ", frame at " + hex(esp)};
 }
 
 std::map<std::string, uint64_t> XenHypervisor::hypercallCounts() const {

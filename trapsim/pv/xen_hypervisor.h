@@ -76,7 +76,10 @@ public:
     // events and enters the callback. `return_eip` is where the guest continues afterwards.
     Delivery deliverUpcall(uint32_t return_eip);
     // An exception bounced to the handler in the guest's trap table.
-    Delivery deliverException(uint32_t vector, uint32_t return_eip, std::optional<uint32_t> error_code);
+    // `software`: an `int n`, which ring 3 may raise only through an entry of DPL 3 (trap_info
+    // flags bits 0-1). From ring 3 the frame goes on the stack named with stack_switch.
+    Delivery deliverException(uint32_t vector, uint32_t return_eip, std::optional<uint32_t> error_code,
+                              bool software = false);
     void unmaskEvents();  // what SCHEDOP_block does before sleeping
 
     // The periodic timer (VCPUOP_set_periodic_timer), in the monitor's clock (PIT input clocks).
@@ -137,6 +140,8 @@ private:
     bool sharedBit(uint32_t offset, uint32_t bit) const;
     Delivery bounce(uint32_t return_eip, std::optional<uint32_t> error_code, uint16_t cs, uint32_t address,
                     bool mask_events, const std::string& what);
+    Delivery bounceFromUser(uint32_t return_eip, std::optional<uint32_t> error_code, uint16_t cs, uint32_t address,
+                            bool mask_events, const std::string& what);
 
     GuestMachine& machine_;
     VirtualCpu& vcpu_;
@@ -147,6 +152,8 @@ private:
         uint32_t address = 0;
     };
     TrapEntry traps_[256] = {};
+    uint16_t kernel_ss_ = 0;     // stack_switch: where bounces from ring 3 put their frame
+    uint32_t kernel_sp_ = 0;
     uint16_t callback_cs_ = 0;
     uint32_t callback_eip_ = 0;  // 0: no callback registered
     uint16_t failsafe_cs_ = 0;

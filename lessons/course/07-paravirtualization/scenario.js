@@ -26,9 +26,11 @@ function portedKernel() {
     expectEqual("and never in the paravirtual one", pv.counters["traps.cli"] + pv.counters["traps.sti"], 0);
     expect("almost nothing is left to trap", pv.counters.traps * 100 < trap.counters.traps,
            "pv traps " + pv.counters.traps + ", trap-and-emulate traps " + trap.counters.traps);
-    expect("masking events costs no hypercall: far fewer hypercalls than the bare kernel's cli traps",
-           pv.counters.hypercalls > 0 && pv.counters.hypercalls * 10 < trap.counters["traps.cli"],
-           pv.counters.hypercalls + " hypercalls, " + trap.counters["traps.cli"] + " cli traps");
+    expect("masking events costs no hypercall: far fewer hypercalls than the bare kernel's cli and sti traps",
+           pv.counters.hypercalls > 0 &&
+               pv.counters.hypercalls * 10 < trap.counters["traps.cli"] + trap.counters["traps.sti"],
+           pv.counters.hypercalls + " hypercalls, " + trap.counters["traps.cli"] + " cli and " +
+               trap.counters["traps.sti"] + " sti traps");
     var ratio = trap.counters.vmm_entries / pv.counters.vmm_entries;
     expect("at least 10 times fewer entries into the monitor", ratio >= 10,
            "trap " + trap.counters.vmm_entries + ", pv " + pv.counters.vmm_entries);
@@ -60,8 +62,11 @@ function readTheHypercallLog() {
     expectEqual("every console line is one console_io hypercall", writes.length, pv.counters["hypercalls.console_io"]);
     expectEqual("the timer arrives as event upcalls, one per injected interrupt", pv.counters.upcalls,
                 pv.counters.interrupts_injected);
+    // System calls (int 0x80) are reflected exceptions that never enter the hypervisor: Xen's
+    // direct trap (init_int80_direct_trap, xen/arch/x86/x86_32/traps.c).
     expectEqual("hypercalls and upcalls are nearly all the monitor entries (one trap left)",
-                pv.counters.vmm_entries - pv.counters.hypercalls - pv.counters.upcalls, pv.counters.traps + pv.counters.exceptions_reflected);
+                pv.counters.vmm_entries - pv.counters.hypercalls - pv.counters.upcalls,
+                pv.counters.traps + pv.counters.exceptions_reflected - pv.counters.syscalls);
     answer("hypercall_instruction", "int 0x82");
     highlight("hypercalls.console_io");
 }
