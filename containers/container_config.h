@@ -46,6 +46,9 @@ struct ContainerConfig {
     // status "exited", until `container rm` (no --rm given).
     bool detached = false;
     bool keep_after_exit = false;
+    // With capture_output: the output goes to a bounded log file in the state directory
+    // (container_log.h, for `container logs`) instead of the engine's buffers and events.
+    bool log_to_state_dir = false;
     net::NetworkMode network = net::NetworkMode::None;
     std::vector<std::string> env;      // --env K=V, in order; later ones win, and win over the defaults
     std::string workdir;               // --workdir: absolute; created when missing (as docker does)

@@ -33,11 +33,21 @@ public:
         engine_.events().append("phase", timing.name + " " + formatMs(timing.ms));
     }
     void output(int stream, std::string_view bytes) override {
-        std::lock_guard lock(engine_.mutex_);
-        std::string& sink = stream == 1 ? engine_.stdout_ : engine_.stderr_;
-        const size_t room = sink.size() < kMaxCapturedBytes ? kMaxCapturedBytes - sink.size() : 0;
-        sink.append(bytes.substr(0, room));
-        engine_.dropped_output_ += bytes.size() - std::min(room, bytes.size());
+        size_t kept = 0;
+        {
+            std::lock_guard lock(engine_.mutex_);
+            std::string& sink = stream == 1 ? engine_.stdout_ : engine_.stderr_;
+            const size_t room = sink.size() < kMaxCapturedBytes ? kMaxCapturedBytes - sink.size() : 0;
+            kept = std::min(room, bytes.size());
+            sink.append(bytes.substr(0, kept));
+            engine_.dropped_output_ += bytes.size() - kept;
+        }
+        // The same bytes as events, as they arrive, so a pane can show a long-running command's
+        // output line by line. Only what the buffer kept: the events never carry more output
+        // than the bounded buffers hold.
+        const char* kind = stream == 1 ? "stdout" : "stderr";
+        for (size_t at = 0; at < kept; at += kOutputEventBytes)
+            engine_.events().append(kind, std::string(bytes.substr(at, std::min(kOutputEventBytes, kept - at))));
     }
     void started(pid_t pid, int pidfd) override {
         std::lock_guard lock(engine_.mutex_);

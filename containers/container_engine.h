@@ -7,8 +7,10 @@
 //   engine.run();                                 // Finished (see exitCode()) or Failed
 //   engine.snapshot().console;                    // "1\n<hostname>\n"
 //
-// Events: "phase" (one per start-up phase, "clone 0.41 ms"), "namespace", "cgroup" (one per
-// reading after exit), "exit". Counters: "phase.<name>_us", "cgroup.<reading>", "exit_code",
+// Events: "phase" (one per start-up phase as it ends, "clone 0.41 ms": the parent's phases one
+// by one, the container's own ones together the moment its command starts), "running",
+// "stdout"/"stderr" (captured output as it arrives, at most kOutputEventBytes per event; the
+// detail is the raw bytes), "namespace", "cgroup" (one per reading after exit), "exit". Counters: "phase.<name>_us", "cgroup.<reading>", "exit_code",
 // "run_us". Thread-safety: run() on a worker thread; snapshot(), counters(), the accessors
 // and pause() from any thread.
 #pragma once
@@ -52,9 +54,10 @@ public:
     int exitCode() const override;
     std::string failure() const override;
     Counters counters() const override;
-    // console: the command's stdout (captured mode); registers: id, hostname, pids on the host
-    // and inside, cgroup path and version, rootfs and how it is mounted, and each namespace's
-    // inode on the host versus in the container; listing: the start-up phases with timings.
+    // console: the command's stdout so far (captured mode; it grows while the command runs);
+    // registers: id, hostname, pids on the host and inside, cgroup path and version, rootfs and
+    // how it is mounted, and each namespace's inode on the host versus in the container;
+    // listing: the start-up phases that have ended so far, with timings.
     Snapshot snapshot() const override;
 
     const ContainerConfig& config() const { return config_; }
@@ -81,6 +84,8 @@ public:
 
     // Captured output beyond this many bytes per stream is dropped (and counted).
     static constexpr size_t kMaxCapturedBytes = 8u << 20;
+    // Live output events are at most this long (a pipe read is split).
+    static constexpr size_t kOutputEventBytes = 4096;
 
 private:
     class Observer;

@@ -20,6 +20,7 @@
 #include "containers/container_plan.h"
 #include "containers/file_io.h"
 #include "containers/hardening.h"
+#include "containers/layer_mount_record.h"
 #include "containers/net/bridge_network.h"
 #include "containers/unique_fd.h"
 #include "core/error.h"
@@ -130,6 +131,10 @@ GcReport collectGarbage(const std::string& base) {
         if (const std::string why = removeTreeOnOneFileSystem(dir); !why.empty()) report.problems.push_back(why);
         else report.removed.push_back("state " + dir);
     }
+    // Image overlays a killed GUI or lesson run left mounted in the host's table.
+    LayerMountGarbage layers = collectLayerMountGarbage(base);
+    report.removed.insert(report.removed.end(), layers.removed.begin(), layers.removed.end());
+    report.problems.insert(report.problems.end(), layers.problems.begin(), layers.problems.end());
     // After the records: a veth or a bridge is only garbage once no live record claims it.
     try {
         net::NetworkGarbage network = net::collectNetworkGarbage();

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "containers/container_log.h"
 #include "containers/container_plan.h"
 #include "containers/container_state.h"
 #include "containers/fault_injection.h"
@@ -70,6 +71,7 @@ std::string limitsText(const ContainerConfig& c) {
 struct Owned {
     ContainerRecord record;  // first, so it outlives everything that writes into it
     std::optional<StateDir> state;
+    std::optional<ContainerLogWriter> log;  // run -d: the output, in the state directory
     // Unplugged after the process is gone (its namespace takes eth0 along) and before the
     // state directory goes: the record holds the lease other runs allocate around.
     std::optional<net::BridgeAttachment> network;
@@ -99,7 +101,8 @@ private:
         observer_.phase(result_.phases.back());
     }
     int pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pipe>& err, int64_t& exec_seen_ns);
-    void collectChildReport(const ChildPlan& plan, const ChildReport& report, int64_t exec_seen_ns);
+    void publishChildPhases(int64_t exec_seen_ns);
+    void collectChildReport(const ChildPlan& plan, const ChildReport& report);
 
     const ContainerConfig& config_;
     const std::string& id_;
@@ -107,6 +110,8 @@ private:
     RunResult& result_;
     Owned& owned_;
     const ChildReport* report_ = nullptr;
+    const ChildPlan* plan_ = nullptr;
+    bool child_phases_published_ = false;
     const bool rootless_ = runsRootless(config_);
     UserNamespaceMaps maps_;
 };
@@ -222,6 +227,7 @@ void Run::startAndWait() {
             in.stdin_fd = devnull.get();
             in.stdout_fd = out->write_end.get();
             in.stderr_fd = err->write_end.get();
+            if (config_.log_to_state_dir) owned_.log.emplace(owned_.state->path());
         }
         in.sync_read_fd = sync.read_end.get();
         in.sync_parent_write_fd = sync.write_end.get();
@@ -277,8 +283,10 @@ void Run::startAndWait() {
 
     int64_t exec_seen_ns = 0;
     report_ = report.get();
+    plan_ = &plan;
     const int status = pump(exec_status.read_end, out, err, exec_seen_ns);
-    collectChildReport(plan, *report.get(), exec_seen_ns);
+    publishChildPhases(exec_seen_ns);  // when the exec pipe never closed (no-op otherwise)
+    collectChildReport(plan, *report.get());
     if (result_.start_failure.empty()) result_.exit_code = status;
     if (owned_.cgroup) result_.cgroup = owned_.cgroup->readings();
 }
@@ -310,10 +318,15 @@ int Run::pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pip
             const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
             if (n > 0 && i != kExec) {
-                observer_.output(i == kOut ? 1 : 2, std::string_view(buf, static_cast<size_t>(n)));
+                const std::string_view bytes(buf, static_cast<size_t>(n));
+                if (owned_.log) owned_.log->append(bytes);
+                else observer_.output(i == kOut ? 1 : 2, bytes);
             } else if (n <= 0) {
                 if (i == kExec) {
                     exec_seen_ns = monotonicNs();
+                    // The child's phases are over (exec'd or failed): shown now, while the
+                    // command runs, not when it has exited.
+                    publishChildPhases(exec_seen_ns);
                     if (report_->failed_step < 0) {
                         owned_.record.status = "running";
                         owned_.save();
@@ -335,12 +348,23 @@ int Run::pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pip
     return *status;
 }
 
-void Run::collectChildReport(const ChildPlan& plan, const ChildReport& report, int64_t exec_seen_ns) {
-    const auto& names = plan.phaseNames();
+// The child wrote its timings into the shared page before it exec'd (or failed and exited),
+// and the exec pipe closed after that: they are complete once the pipe reads EOF.
+void Run::publishChildPhases(int64_t exec_seen_ns) {
+    if (child_phases_published_) return;
+    child_phases_published_ = true;
+    const ChildReport& report = *report_;
+    const auto& names = plan_->phaseNames();
     for (int i = 0; i < report.phases_done && i < static_cast<int>(names.size()); ++i) {
         const int64_t start = i == 0 ? report.released_ns : report.phase_end_ns[i - 1];
         addPhase(names[static_cast<size_t>(i)], static_cast<double>(report.phase_end_ns[i] - start) / 1e6);
     }
+    if (report.failed_step < 0 && report.exec_start_ns > 0 && exec_seen_ns > 0)
+        addPhase("exec", static_cast<double>(exec_seen_ns - report.exec_start_ns) / 1e6);
+}
+
+void Run::collectChildReport(const ChildPlan& plan, const ChildReport& report) {
+    const auto& names = plan.phaseNames();
     result_.rootfs_mode = report.rootfs_fallback ? "read-only bind" : "overlay";
     for (int n = 0; n < ChildReport::kNamespaces; ++n)
         result_.namespaces.push_back({kNamespaceNames[n], namespaceInode(std::string("/proc/self/ns/") + kNamespaceNames[n]),
@@ -359,8 +383,6 @@ void Run::collectChildReport(const ChildPlan& plan, const ChildReport& report, i
         }
         return;
     }
-    if (report.exec_start_ns > 0 && exec_seen_ns > 0)
-        addPhase("exec", static_cast<double>(exec_seen_ns - report.exec_start_ns) / 1e6);
 }
 
 }  // namespace

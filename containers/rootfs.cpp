@@ -13,9 +13,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
+#include "containers/container_state.h"
 #include "containers/file_io.h"
 #include "containers/unique_fd.h"
 #include "core/error.h"
@@ -212,9 +214,22 @@ LayerStackMount::LayerStackMount(const std::vector<std::string>& lower_dirs_top_
         const char* tmp = std::getenv("TMPDIR");
         parent = tmp && *tmp ? tmp : "/tmp";
     }
-    std::string pattern = parent + "/virtlab-layers-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throwErrno("layer stack: mkdtemp " + pattern);
-    holder_ = pattern;
+    // Recorded for `container gc` before the holder exists (layer_mount_record.h): where the
+    // mount lands in the host's table, a SIGKILLed VirtLab leaves it to gc. Without a state
+    // base (not root and no XDG_RUNTIME_DIR) there is no gc to tell, and no mount either.
+    std::optional<std::string> base;
+    try {
+        base = stateBase();
+    } catch (const Error&) {
+    }
+    if (base) {
+        record_ = std::make_unique<LayerMountRecord>(parent, *base);
+        holder_ = record_->holder();
+    } else {
+        std::string pattern = parent + "/" + kLayerHolderPrefix + "XXXXXX";
+        if (!::mkdtemp(pattern.data())) throwErrno("layer stack: mkdtemp " + pattern);
+        holder_ = pattern;
+    }
     path_ = holder_ + "/root";
     try {
         const bool writable = !options.upper_dir.empty();
@@ -255,6 +270,7 @@ LayerStackMount::LayerStackMount(const std::vector<std::string>& lower_dirs_top_
         mounted_ = true;
     } catch (...) {
         removeTreeOnOneFileSystem(holder_);
+        record_.reset();
         throw;
     }
 }
@@ -269,6 +285,7 @@ void LayerStackMount::unmount() {
 LayerStackMount::~LayerStackMount() {
     unmount();
     removeTreeOnOneFileSystem(holder_);
+    record_.reset();  // last: it is what gc would find the rest by
 }
 
 bool enterPrivateMountNamespace() {

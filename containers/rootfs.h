@@ -5,8 +5,11 @@
 // so the cache is never seen half-written, even when VirtLab is killed mid-build.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "containers/layer_mount_record.h"
 
 namespace vl::ct {
 
@@ -66,6 +69,7 @@ public:
     void unmount();
 
 private:
+    std::unique_ptr<LayerMountRecord> record_;  // names holder_ for `container gc`
     std::string holder_;   // our temp dir; path_ is inside it
     std::string path_;
     std::string mount_options_;

@@ -18,9 +18,10 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "app/cli/json.h"
+#include "app/cli/plain_json.h"
 #include "containers/container_engine.h"
 #include "containers/container_lifecycle.h"
+#include "containers/container_log.h"
 #include "containers/container_state.h"
 #include "containers/image/image_store.h"
 #include "containers/limits.h"
@@ -29,6 +30,11 @@
 #include "core/error.h"
 
 namespace vl::cli {
+// The same plain JSON in both executables: this command also runs in the Qt-free front end.
+using plain::JsonArray;
+using plain::JsonObject;
+using plain::JsonValue;
+using plain::printJson;
 namespace {
 
 constexpr const char* kRunUsage = "virtlab container run [OPTIONS] [--image NAME] -- CMD [ARG...]";
@@ -44,6 +50,7 @@ void printContainerHelp() {
                 "  ps [--all] [--json]             list containers\n"
                 "  inspect ID [--json]             config, state and live cgroup readings\n"
                 "  exec ID -- CMD [ARG...]         run CMD inside a running container\n"
+                "  logs ID [--follow]              the output of a detached (-d) container\n"
                 "  stop ID [--time S]              SIGTERM, then SIGKILL after S seconds (10)\n"
                 "  rm ID [--force]                 remove a stopped container (--force: running too)\n"
                 "  gc [--json]                     remove what killed VirtLab processes left behind\n\n"
@@ -82,71 +89,71 @@ ArgParser runParser() {
     return parser;
 }
 
-QJsonObject networkJson(const ct::net::NetworkInfo& n) {
-    QJsonObject o;
-    o.insert("mode", qs(n.mode));
+JsonObject networkJson(const ct::net::NetworkInfo& n) {
+    JsonObject o;
+    o.insert("mode", n.mode);
     if (n.attached()) {
-        o.insert("address", qs(n.address));
+        o.insert("address", n.address);
         o.insert("prefix", n.prefix);
-        o.insert("gateway", qs(n.gateway));
-        o.insert("bridge", qs(n.bridge));
-        o.insert("host_veth", qs(n.host_veth));
-        o.insert("container_veth", qs(n.container_veth));
+        o.insert("gateway", n.gateway);
+        o.insert("bridge", n.bridge);
+        o.insert("host_veth", n.host_veth);
+        o.insert("container_veth", n.container_veth);
     }
     return o;
 }
 
-QJsonObject toJson(const ct::ContainerEngine& engine, RunState state) {
-    QJsonObject out;
-    out.insert("id", qs(engine.id()));
-    if (!engine.config().name.empty()) out.insert("name", qs(engine.config().name));
-    out.insert("hostname", qs(engine.hostname()));
+JsonObject toJson(const ct::ContainerEngine& engine, RunState state) {
+    JsonObject out;
+    out.insert("id", engine.id());
+    if (!engine.config().name.empty()) out.insert("name", engine.config().name);
+    out.insert("hostname", engine.hostname());
     if (state == RunState::Finished) out.insert("exit_code", engine.exitCode());
-    else out.insert("exit_code", QJsonValue::Null);
-    if (state == RunState::Failed) out.insert("error", qs(engine.failure()));
-    out.insert("stdout", qs(engine.stdoutText()));
-    out.insert("stderr", qs(engine.stderrText()));
+    else out.insert("exit_code", JsonValue::Null);
+    if (state == RunState::Failed) out.insert("error", engine.failure());
+    out.insert("stdout", engine.stdoutText());
+    out.insert("stderr", engine.stderrText());
 
-    QJsonObject phases;
-    QJsonArray order;
+    JsonObject phases;
+    JsonArray order;
     for (const auto& p : engine.phases()) {
-        phases.insert(qs(p.name), p.ms);
-        order.append(qs(p.name));
+        phases.insert(p.name, p.ms);
+        order.append(p.name);
     }
     out.insert("phases", phases);
     out.insert("phase_order", order);
 
-    QJsonObject cgroup;
-    for (const auto& [name, value] : engine.cgroupReadings()) cgroup.insert(qs(name), static_cast<qint64>(value));
+    JsonObject cgroup;
+    for (const auto& [name, value] : engine.cgroupReadings()) cgroup.insert(name, static_cast<std::int64_t>(value));
     out.insert("cgroup", cgroup);
-    out.insert("cgroup_path", qs(engine.cgroupPath()));
-    out.insert("cgroup_version", qs(engine.cgroupVersion()));
+    out.insert("cgroup_path", engine.cgroupPath());
+    out.insert("cgroup_version", engine.cgroupVersion());
 
-    QJsonObject namespaces;
+    JsonObject namespaces;
     for (const auto& ns : engine.namespaces()) {
-        QJsonObject pair;
-        pair.insert("host", static_cast<qint64>(ns.host_inode));
-        pair.insert("container", static_cast<qint64>(ns.container_inode));
-        namespaces.insert(qs(ns.name), pair);
+        JsonObject pair;
+        pair.insert("host", static_cast<std::int64_t>(ns.host_inode));
+        pair.insert("container", static_cast<std::int64_t>(ns.container_inode));
+        namespaces.insert(ns.name, pair);
     }
     out.insert("namespaces", namespaces);
-    out.insert("host_pid", static_cast<qint64>(engine.hostPid()));
+    out.insert("host_pid", static_cast<std::int64_t>(engine.hostPid()));
     ct::net::NetworkInfo network = engine.network();
     network.mode = ct::net::toString(engine.config().network);
     out.insert("network", networkJson(network));
     const ct::RunResult result = engine.result();
     out.insert("rootless", result.rootless);
     if (result.rootless) {
-        QJsonObject maps;
-        maps.insert("method", qs(result.id_map_method));
-        maps.insert("uid_map", qs(result.uid_map));
-        maps.insert("gid_map", qs(result.gid_map));
+        JsonObject maps;
+        maps.insert("method", result.id_map_method);
+        maps.insert("uid_map", result.uid_map);
+        maps.insert("gid_map", result.gid_map);
         out.insert("user_namespace", maps);
     }
-    if (!result.cgroup_note.empty()) out.insert("cgroup_note", qs(result.cgroup_note));
+    if (!result.cgroup_note.empty()) out.insert("cgroup_note", result.cgroup_note);
     for (const auto& [name, value] : engine.snapshot().registers)
-        if (name == "rootfs" || name == "rootfs mount") out.insert(name == "rootfs" ? "rootfs" : "rootfs_mount", qs(value));
-    out.insert("counters", vl::cli::toJson(engine.counters()));
+        if (name == "rootfs" || name == "rootfs mount") out.insert(name == "rootfs" ? "rootfs" : "rootfs_mount", value);
+    out.insert("counters", plain::toJson(engine.counters()));
     return out;
 }
 
@@ -270,9 +277,9 @@ int runDetached(ct::ContainerConfig config, const std::optional<ct::image::Resol
         return 1;
     }
     if (json) {
-        QJsonObject out;
-        out.insert("id", qs(answer));
-        out.insert("monitor_pid", static_cast<qint64>(monitor));
+        JsonObject out;
+        out.insert("id", answer);
+        out.insert("monitor_pid", static_cast<std::int64_t>(monitor));
         printJson(out);
     } else {
         std::printf("%s\n", answer.c_str());
@@ -280,21 +287,21 @@ int runDetached(ct::ContainerConfig config, const std::optional<ct::image::Resol
     return 0;
 }
 
-QJsonObject recordJson(const ct::ContainerRecord& r) {
-    QJsonObject o;
-    o.insert("id", qs(r.id));
-    o.insert("name", qs(r.name));
-    o.insert("hostname", qs(r.hostname));
-    o.insert("status", qs(r.liveStatus()));
-    QJsonArray argv;
-    for (const auto& a : r.argv) argv.append(qs(a));
+JsonObject recordJson(const ct::ContainerRecord& r) {
+    JsonObject o;
+    o.insert("id", r.id);
+    o.insert("name", r.name);
+    o.insert("hostname", r.hostname);
+    o.insert("status", r.liveStatus());
+    JsonArray argv;
+    for (const auto& a : r.argv) argv.append(a);
     o.insert("command", argv);
-    o.insert("pid", static_cast<qint64>(r.pid));
-    o.insert("owner_pid", static_cast<qint64>(r.owner_pid));
-    o.insert("created", static_cast<qint64>(r.created_unix));
+    o.insert("pid", static_cast<std::int64_t>(r.pid));
+    o.insert("owner_pid", static_cast<std::int64_t>(r.owner_pid));
+    o.insert("created", static_cast<std::int64_t>(r.created_unix));
     o.insert("detached", r.detached);
     if (r.exit_code) o.insert("exit_code", *r.exit_code);
-    else o.insert("exit_code", QJsonValue::Null);
+    else o.insert("exit_code", JsonValue::Null);
     return o;
 }
 
@@ -309,7 +316,7 @@ int psVerb(const Args& args) {
     parser.flag("--all", "Also containers that exited (kept until rm) and dead ones (gc removes those)")
         .flag("--json", "One JSON object: {\"containers\": [...]}");
     if (!parser.parse(args)) return 0;
-    QJsonArray list;
+    JsonArray list;
     if (!parser.has("--json")) std::printf("%-12s  %-12s  %-8s  %-8s  %s\n", "ID", "NAME", "STATUS", "PID", "COMMAND");
     for (const auto& dir : ct::listStateDirs()) {
         const auto r = ct::readRecord(dir);
@@ -321,7 +328,7 @@ int psVerb(const Args& args) {
                          joinArgv(r->argv).c_str());
     }
     if (parser.has("--json")) {
-        QJsonObject out;
+        JsonObject out;
         out.insert("containers", list);
         printJson(out);
     }
@@ -339,35 +346,35 @@ int inspectVerb(const Args& args) {
         r->liveStatus() == "running"
             ? ct::readCgroupReadings(r->cgroup_version == "v1" ? ct::CgroupVersion::V1 : ct::CgroupVersion::V2, r->cgroup_dirs)
             : ct::CgroupReadings{};
-    QJsonObject o = recordJson(*r);
-    QJsonObject config;
-    config.insert("rootfs", qs(r->rootfs));
-    config.insert("isolation", qs(r->isolation));
-    config.insert("limits", qs(r->limits));
-    QJsonArray env;
-    for (const auto& e : r->env) env.append(qs(e));
+    JsonObject o = recordJson(*r);
+    JsonObject config;
+    config.insert("rootfs", r->rootfs);
+    config.insert("isolation", r->isolation);
+    config.insert("limits", r->limits);
+    JsonArray env;
+    for (const auto& e : r->env) env.append(e);
     config.insert("env", env);
-    config.insert("workdir", qs(r->workdir));
-    config.insert("user", qs(r->user));
+    config.insert("workdir", r->workdir);
+    config.insert("user", r->user);
     config.insert("init", r->init);
     o.insert("config", config);
     o.insert("network", networkJson(r->network));
-    o.insert("state_dir", qs(dir));
-    o.insert("cgroup_version", qs(r->cgroup_version));
-    QJsonObject dirs, cgroup;
-    for (const auto& [controller, d] : r->cgroup_dirs) dirs.insert(qs(controller), qs(d));
-    for (const auto& [name, value] : readings) cgroup.insert(qs(name), static_cast<qint64>(value));
+    o.insert("state_dir", dir);
+    o.insert("cgroup_version", r->cgroup_version);
+    JsonObject dirs, cgroup;
+    for (const auto& [controller, d] : r->cgroup_dirs) dirs.insert(controller, d);
+    for (const auto& [name, value] : readings) cgroup.insert(name, static_cast<std::int64_t>(value));
     o.insert("cgroup_dirs", dirs);
     o.insert("cgroup", cgroup);
     o.insert("rootless", r->rootless);
     if (r->rootless) {
-        QJsonObject maps;
-        maps.insert("method", qs(r->id_map_method));
-        maps.insert("uid_map", qs(r->uid_map));
-        maps.insert("gid_map", qs(r->gid_map));
+        JsonObject maps;
+        maps.insert("method", r->id_map_method);
+        maps.insert("uid_map", r->uid_map);
+        maps.insert("gid_map", r->gid_map);
         o.insert("user_namespace", maps);
     }
-    if (!r->cgroup_note.empty()) o.insert("cgroup_note", qs(r->cgroup_note));
+    if (!r->cgroup_note.empty()) o.insert("cgroup_note", r->cgroup_note);
     if (parser.has("--json")) {
         printJson(o);
         return 0;
@@ -402,6 +409,25 @@ int execVerb(const Args& args) {
     return ct::execInContainer(dir, parser.rest());
 }
 
+int logsVerb(const Args& args) {
+    ArgParser parser("virtlab container logs ID [--follow]",
+                     "Prints what a detached container (run -d) wrote to stdout and stderr, in the order it came.\n"
+                     "Kept in its state directory, the latest 1 to 2 MiB (older output is rotated away);\n"
+                     "removed with the container (rm, gc, or at exit with --rm).");
+    parser.flag("--follow", "Keep printing what the container writes until it exits")
+        .positional("ID", "Container id, unique id prefix, or name");
+    if (!parser.parse(args)) return 0;
+    const std::string dir = ct::findStateDir(parser.positionalValue("ID"));
+    std::fflush(stdout);
+    if (!ct::copyContainerLog(dir, STDOUT_FILENO, parser.has("--follow"))) {
+        const auto r = ct::readRecord(dir);
+        throw Error(Error::Kind::System, "logs: container " + (r ? r->id : dir) +
+                                             " keeps no log: only detached containers (run -d) do; a foreground run's "
+                                             "output goes to the terminal that started it");
+    }
+    return 0;
+}
+
 int stopVerb(const Args& args) {
     ArgParser parser("virtlab container stop ID [--time S]", "Stops a container: SIGTERM, then SIGKILL after S seconds.");
     parser.option("--time", "S", "Grace period in seconds before SIGKILL", "10")
@@ -425,16 +451,17 @@ int rmVerb(const Args& args) {
 int gcVerb(const Args& args) {
     ArgParser parser("virtlab container gc [--json]",
                      "Removes what a killed VirtLab or monitor left: processes, cgroups, state directories of\n"
-                     "containers whose owner (checked by pid and start time) is gone, their veths, and the\n"
-                     "vlab0 bridge once no live container uses it.");
+                     "containers whose owner (checked by pid and start time) is gone, their veths, the\n"
+                     "vlab0 bridge once no live container uses it, and image overlays (/tmp/virtlab-layers-*)\n"
+                     "a killed GUI or lesson run left mounted.");
     parser.flag("--json", "One JSON object: {\"removed\": [...], \"problems\": [...]}");
     if (!parser.parse(args)) return 0;
     const ct::GcReport report = ct::collectGarbage();
     if (parser.has("--json")) {
-        QJsonArray removed, problems;
-        for (const auto& r : report.removed) removed.append(qs(r));
-        for (const auto& p : report.problems) problems.append(qs(p));
-        QJsonObject out;
+        JsonArray removed, problems;
+        for (const auto& r : report.removed) removed.append(r);
+        for (const auto& p : report.problems) problems.append(p);
+        JsonObject out;
         out.insert("removed", removed);
         out.insert("problems", problems);
         printJson(out);
@@ -502,7 +529,8 @@ int runContainerVerb(const Args& given) {
     if (parser.has("--detach")) {
         config.detached = true;
         config.keep_after_exit = !parser.has("--rm");
-        config.capture_output = false;
+        config.capture_output = true;  // into the state directory's log, for `container logs`
+        config.log_to_state_dir = true;
         ct::validateConfig(config);  // bad input: exit 2 here, before anything forks
         if (ct::runsRootless(config)) ct::stateBase();  // no XDG_RUNTIME_DIR: exit 2 here, not in the monitor
         return runDetached(config, image, parser.has("--json"));
@@ -551,16 +579,17 @@ int containerCommand(const Args& args) {
     if (verb == "ps") return psVerb(rest);
     if (verb == "inspect") return inspectVerb(rest);
     if (verb == "exec") return execVerb(rest);
+    if (verb == "logs") return logsVerb(rest);
     if (verb == "stop") return stopVerb(rest);
     if (verb == "rm") return rmVerb(rest);
     if (verb == "gc") return gcVerb(rest);
-    throwInput("container: unknown verb '" + verb + "' (valid verbs: run, ps, inspect, exec, stop, rm, gc)");
+    throwInput("container: unknown verb '" + verb + "' (valid verbs: run, ps, inspect, exec, logs, stop, rm, gc)");
 }
 
 }  // namespace
 
 VIRTLAB_COMMAND(container, "container",
-                "container run|ps|inspect|exec|stop|rm|gc ...  real Linux containers on this kernel "
+                "container run|ps|inspect|exec|logs|stop|rm|gc ...  real Linux containers on this kernel "
                 "(see virtlab container --help)",
                 40, &containerCommand);
 

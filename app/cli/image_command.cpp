@@ -8,7 +8,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "app/cli/json.h"
+#include "app/cli/plain_json.h"
 #include "containers/container_lifecycle.h"
 #include "containers/image/image_build.h"
 #include "containers/image/image_import.h"
@@ -18,6 +18,11 @@
 #include "core/error.h"
 
 namespace vl::cli {
+// The same plain JSON in both executables: this command also runs in the Qt-free front end.
+using plain::JsonArray;
+using plain::JsonObject;
+using plain::JsonValue;
+using plain::printJson;
 namespace {
 
 namespace img = vl::ct::image;
@@ -37,22 +42,22 @@ Args expandShortOptions(const Args& args) {
 
 std::string shortId(const std::string& id) { return id.empty() ? "-" : id.substr(0, 12); }
 
-QJsonArray toJsonArray(const std::vector<std::string>& items) {
-    QJsonArray out;
-    for (const auto& item : items) out.append(qs(item));
+JsonArray toJsonArray(const std::vector<std::string>& items) {
+    JsonArray out;
+    for (const auto& item : items) out.append(item);
     return out;
 }
 
-QJsonObject toJson(const img::ImageRecord& r) {
-    QJsonObject o;
-    o["name"] = qs(r.name);
+JsonObject toJson(const img::ImageRecord& r) {
+    JsonObject o;
+    o["name"] = r.name;
     o["layers"] = toJsonArray(r.layers);
     o["env"] = toJsonArray(r.env);
-    o["workdir"] = qs(r.workdir.empty() ? "/" : r.workdir);
+    o["workdir"] = r.workdir.empty() ? "/" : r.workdir;
     o["entrypoint"] = toJsonArray(r.entrypoint);
     o["cmd"] = toJsonArray(r.cmd);
-    o["source"] = qs(r.source);
-    o["created"] = qs(r.created);
+    o["source"] = r.source;
+    o["created"] = r.created;
     return o;
 }
 
@@ -84,17 +89,17 @@ int buildVerb(const Args& args) {
         std::fflush(stdout);
     });
     if (json) {
-        QJsonArray steps;
+        JsonArray steps;
         for (const auto& s : result.steps) {
-            QJsonObject o;
-            o["line"] = static_cast<qint64>(s.line);
-            o["instruction"] = qs(s.text);
+            JsonObject o;
+            o["line"] = static_cast<std::int64_t>(s.line);
+            o["instruction"] = s.text;
             o["cache_hit"] = s.cache_hit;
-            o["layer"] = s.layer.empty() ? QJsonValue() : QJsonValue(qs(s.layer));
-            o["output"] = qs(s.output);
+            o["layer"] = s.layer.empty() ? JsonValue() : JsonValue(s.layer);
+            o["output"] = s.output;
             steps.append(o);
         }
-        QJsonObject out;
+        JsonObject out;
         out["image"] = toJson(result.image);
         out["steps"] = steps;
         printJson(out);
@@ -116,11 +121,11 @@ int importVerb(const Args& args) {
     const img::ImageStore store;
     const auto result = img::importImage(store, parser.positionalValue("FILE"), parser.value("--tag"));
     if (parser.has("--json")) {
-        QJsonObject out;
+        JsonObject out;
         out["image"] = toJson(result.image);
-        out["format"] = qs(result.format);
-        out["whiteouts"] = static_cast<qint64>(result.whiteouts);
-        out["opaque_dirs"] = static_cast<qint64>(result.opaque_dirs);
+        out["format"] = result.format;
+        out["whiteouts"] = static_cast<std::int64_t>(result.whiteouts);
+        out["opaque_dirs"] = static_cast<std::int64_t>(result.opaque_dirs);
         printJson(out);
     } else {
         std::printf("Imported %s (%s): %zu layers, %zu whiteouts, %zu opaque directories\n", result.image.name.c_str(),
@@ -136,10 +141,10 @@ int lsVerb(const Args& args) {
     const img::ImageStore store;
     const auto images = store.list();
     if (parser.has("--json")) {
-        QJsonArray list;
+        JsonArray list;
         for (const auto& r : images) list.append(toJson(r));
-        QJsonObject out;
-        out["store"] = qs(store.root());
+        JsonObject out;
+        out["store"] = store.root();
         out["images"] = list;
         printJson(out);
         return 0;
@@ -200,27 +205,27 @@ int inspectVerb(const Args& args) {
     if (!parser.parse(args)) return 0;
     const auto image = img::ImageStore().resolve(parser.positionalValue("NAME"));
     if (parser.has("--json")) {
-        QJsonArray layers;
+        JsonArray layers;
         for (const auto& layer : image.layers) {
-            QJsonArray whiteouts;
+            JsonArray whiteouts;
             for (const auto& w : layer.whiteouts) {
-                QJsonObject o;
-                o["path"] = qs("/" + w.path);
+                JsonObject o;
+                o["path"] = "/" + w.path;
                 o["opaque"] = w.opaque;
                 whiteouts.append(o);
             }
-            QJsonObject o;
-            o["id"] = qs(layer.id);
-            o["dir"] = qs(layer.dir);
+            JsonObject o;
+            o["id"] = layer.id;
+            o["dir"] = layer.dir;
             o["whiteouts"] = whiteouts;
             layers.append(o);
         }
-        QJsonObject out;
-        out["name"] = qs(image.name);
+        JsonObject out;
+        out["name"] = image.name;
         out["lower_dirs"] = toJsonArray(image.lower_dirs);
         out["layers"] = layers;
         out["env"] = toJsonArray(image.env);
-        out["workdir"] = qs(image.workdir);
+        out["workdir"] = image.workdir;
         out["argv"] = toJsonArray(image.argv);
         printJson(out);
         return 0;

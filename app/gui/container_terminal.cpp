@@ -109,6 +109,11 @@ void ContainerTerminal::showOutput(const QString& out, const QString& err) {
     if (!err.isEmpty() && !err.endsWith('\n')) append(QStringLiteral("\n"));
 }
 
+void ContainerTerminal::endLiveOutput() {
+    const QString text = screen_->toPlainText();
+    if (!text.isEmpty() && !text.endsWith('\n')) append(QStringLiteral("\n"));
+}
+
 void ContainerTerminal::clear() { screen_->clear(); }
 
 void ContainerTerminal::execLine(const QString& line) {

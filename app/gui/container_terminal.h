@@ -29,6 +29,10 @@ public:
     void showCommand(const QString& command);
     // What the container's command printed (its stdout, then stderr).
     void showOutput(const QString& out, const QString& err);
+    // Output as the command prints it (stdout and stderr in arrival order), then, once it has
+    // exited, a line break if the output did not end with one.
+    void showLiveOutput(const QString& text) { append(text); }
+    void endLiveOutput();
     void clear();
 
     QPlainTextEdit* screen() const { return screen_; }

@@ -5,6 +5,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
@@ -128,6 +129,7 @@ ContainersPane::ContainersPane(QWidget* parent)
     live_timer_.setInterval(kLiveSampleMs);
     connect(&live_timer_, &QTimer::timeout, this, &ContainersPane::sampleLive);
     connect(this, &WorldPane::runFinished, this, &ContainersPane::showFinished);
+    connect(this, &WorldPane::eventsArrived, this, &ContainersPane::showLiveEvents);
     connect(build_button_, &QPushButton::clicked, this, [this] { buildDialog()->show(); });
     connect(resetButton(), &QPushButton::clicked, this, [this] {
         if (isRunning()) return;
@@ -187,6 +189,10 @@ EngineRunner::Factory ContainersPane::engineFactory() {
     terminal_->showCommand(command_->text().trimmed());
     if (image) layers_->showImageStack(*image);
     container_running_ = false;
+    live_phases_.clear();
+    stdout_decoder_.resetState();
+    stderr_decoder_.resetState();
+    live_stdout_bytes_ = 0;
 
     auto handle = std::make_shared<RunHandle>();
     handle_ = handle;
@@ -219,12 +225,39 @@ void ContainersPane::sampleLive() {
     }
 }
 
+void ContainersPane::showLiveEvents(const std::vector<vl::Event>& batch) {
+    QString out;
+    bool phases_changed = false;
+    for (const auto& e : batch) {
+        if (e.kind == "stdout") {
+            out += QString(stdout_decoder_.decode(QByteArrayView(e.detail.data(), static_cast<qsizetype>(e.detail.size()))));
+            live_stdout_bytes_ += e.detail.size();
+        } else if (e.kind == "stderr") {
+            out += QString(stderr_decoder_.decode(QByteArrayView(e.detail.data(), static_cast<qsizetype>(e.detail.size()))));
+        } else if (e.kind == "phase") {
+            for (auto& phase : PhaseTimeline::parseListing({e.detail})) live_phases_.push_back(std::move(phase));
+            phases_changed = true;
+        }
+    }
+    if (phases_changed) timeline_->setPhases(live_phases_);
+    if (out.isEmpty()) return;
+    terminal_->showLiveOutput(out);
+    QPlainTextEdit* view = outputView();
+    view->moveCursor(QTextCursor::End);
+    view->insertPlainText(out);
+}
+
 void ContainersPane::showFinished(const RunOutcome& outcome) {
     live_timer_.stop();
     container_running_ = false;
     const Snapshot& s = outcome.snapshot;
     terminal_->setContainer(containerId(), false);
-    terminal_->showOutput(QString::fromStdString(s.console), {});
+    // Shown live already; only what the bounded event batches dropped comes now (the Output
+    // view has all of it: the pane redraws it from the snapshot).
+    if (live_stdout_bytes_ < s.console.size())
+        terminal_->showLiveOutput(QString::fromUtf8(s.console.data() + live_stdout_bytes_,
+                                                    static_cast<qsizetype>(s.console.size() - live_stdout_bytes_)));
+    terminal_->endLiveOutput();
     if (outcome.state == RunState::Failed) terminal_->showOutput({}, tr("[the container did not start: %1]").arg(outcome.failure));
     else if (outcome.state == RunState::Finished) terminal_->showOutput({}, tr("[exit code %1]").arg(outcome.exit_code));
 

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QStringDecoder>
 #include <QTimer>
 
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "app/gui/phase_timeline.h"
 #include "app/gui/world_pane.h"
 
 class QComboBox;
@@ -27,7 +29,6 @@ class ContainerTerminal;
 class LayerStackView;
 class NamespaceTable;
 class NetworkView;
-class PhaseTimeline;
 class RootfsBuildDialog;
 
 class ContainersPane : public WorldPane {
@@ -74,6 +75,9 @@ private:
     };
 
     void sampleLive();
+    // The engine's events while it runs: each start-up phase as it ends grows the timeline,
+    // each piece of output is appended to the terminal and the Output view.
+    void showLiveEvents(const std::vector<vl::Event>& batch);
     void showFinished(const RunOutcome& outcome);
 
     QLineEdit* command_;
@@ -96,6 +100,11 @@ private:
     QElapsedTimer run_clock_;
     bool container_running_ = false;
     bool image_run_ = false;
+    std::vector<TimelinePhase> live_phases_;
+    // A pipe read may end inside a UTF-8 sequence: one stateful decoder per stream.
+    QStringDecoder stdout_decoder_{QStringDecoder::Utf8};
+    QStringDecoder stderr_decoder_{QStringDecoder::Utf8};
+    size_t live_stdout_bytes_ = 0;  // stdout shown live; the rest (if events were dropped) at the end
 };
 
 }  // namespace vl::gui

@@ -6,7 +6,8 @@
 // The GUI is multi-threaded, so it cannot move itself into a private mount namespace as the
 // CLI does (unshare(CLONE_NEWNS) refuses a threaded process): the overlay is in the host's
 // table while the container runs, and is detached when run() returns (and by the destructor,
-// on every other path).
+// on every other path). Should VirtLab be killed meanwhile, `container gc` unmounts it: the
+// mount is recorded under the state base first (containers/layer_mount_record.h).
 #pragma once
 
 #include <memory>

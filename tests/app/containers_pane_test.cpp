@@ -38,6 +38,7 @@
 #include "app/gui/phase_timeline.h"
 #include "app/gui/rootfs_build_dialog.h"
 #include "app/gui/theme.h"
+#include "containers/container_state.h"
 #include "containers/image/image_store.h"
 #include "containers/rootfs.h"
 #include "core/temp_dir.h"
@@ -204,6 +205,38 @@ TEST(ContainersPane, TheNetworkViewShowsTheBridgeAndVethOfABridgedContainer) {
     QApplication::setPalette(vl::gui::themePalette(vl::gui::ThemeChoice::Light, false));
 }
 
+// A long-running command's output appears line by line, and the start-up timeline is complete,
+// while the container still runs (not when it exits); Pause then stops it, leaving nothing.
+TEST(ContainersPane, ShowsOutputAndTheWholeTimelineWhileTheContainerRuns) {
+    if (!isRoot()) GTEST_SKIP() << "containers need root";
+    ContainersPane pane;
+    pane.show();
+    pane.commandEdit()->setText("echo first-line; echo to-stderr >&2; sleep 30");
+    QSignalSpy finished(&pane, &vl::gui::WorldPane::runFinished);
+    QTest::mouseClick(pane.runButton(), Qt::LeftButton);
+
+    EXPECT_TRUE(QTest::qWaitFor([&] { return pane.outputView()->toPlainText().contains("first-line"); }, 30000))
+        << pane.statusLabel()->text().toStdString();
+    EXPECT_TRUE(QTest::qWaitFor([&] { return pane.terminal()->screen()->toPlainText().contains("to-stderr"); }, 10000))
+        << pane.terminal()->screen()->toPlainText().toStdString();
+    EXPECT_TRUE(pane.terminal()->screen()->toPlainText().contains("first-line"));
+    const std::vector<vl::gui::TimelinePhase> phases = pane.timeline()->phases();
+    ASSERT_FALSE(phases.empty());
+    EXPECT_EQ(phases.front().name, "rootfs-check");
+    EXPECT_EQ(phases.back().name, "exec") << "the container's own phases are drawn once its command runs";
+    EXPECT_TRUE(pane.isRunning());
+    EXPECT_EQ(finished.count(), 0) << "the output came only at the end";
+
+    const std::string id = pane.containerId().toStdString();
+    QTest::mouseClick(pane.pauseButton(), Qt::LeftButton);  // a container's Pause stops it
+    ASSERT_TRUE(finished.wait(15000));
+    const QString screen = pane.terminal()->screen()->toPlainText();
+    // The echoed command line contains the word too; the output line itself comes once.
+    EXPECT_EQ(screen.split('\n').count("first-line"), 1) << "shown live, not again at the end: " << screen.toStdString();
+    EXPECT_EQ(pane.timeline()->phases().size(), phases.size());
+    EXPECT_EQ(vl::test::residueOf(id), std::vector<std::string>{});
+}
+
 TEST(ContainersPane, TheTimelineReadsTheEnginesPhaseListing) {
     const auto phases = vl::gui::PhaseTimeline::parseListing({"clone  0.412 ms", "pivot_root  0.051 ms", "not a phase"});
     ASSERT_EQ(phases.size(), 2u);
@@ -322,6 +355,88 @@ TEST(ContainersPane, BuildsAnImageWithProgressThenRunsItAndShowsItsLayers) {
     EXPECT_TRUE(out.contains("from-the-layer")) << out.toStdString() << pane.statusLabel()->text().toStdString();
     EXPECT_TRUE(out.contains("hostname-deleted")) << out.toStdString();
     EXPECT_EQ(vl::test::residueOf(pane.containerId().toStdString()), std::vector<std::string>{});
+}
+
+// Cancel while an image build's RUN step runs in its container: the build child is killed,
+// and then nothing of it may remain -- no staging in the store, no image, no container, no
+// layer mount -- and the window goes on working (another run, another build).
+TEST(RootfsBuildDialog, CancellingAnImageBuildMidRunLeavesNoDebrisAndTheWindowWorks) {
+    if (!isRoot()) GTEST_SKIP() << "image builds run containers: root";
+    vl::TempDir dir("virtlab-pane-cancel");
+    const std::string marker = "cancel-marker-" + std::to_string(::getpid());
+    const std::string labfile = dir.path() + "/Labfile";
+    {
+        std::ofstream out(labfile);
+        out << "FROM busybox\nRUN echo " << marker << " && sleep 60\n";
+    }
+    const std::string name = "guitest/cancel-" + std::to_string(::getpid());
+    struct RemoveImage {
+        std::string name;
+        ~RemoveImage() {
+            try {
+                vl::ct::image::ImageStore().remove(name);
+            } catch (...) {
+            }
+        }
+    } remove_image{name};
+    const vl::ct::image::ImageStore store;
+    auto staging = [&] {
+        std::vector<std::string> out;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(store.root() + "/tmp", ec)) out.push_back(e.path().string());
+        return out;
+    };
+    auto runStepRunning = [&] {
+        for (const auto& state : vl::ct::listStateDirs()) {
+            const auto record = vl::ct::readRecord(state);
+            if (!record || record->status != "running") continue;
+            for (const auto& arg : record->argv)
+                if (arg.find(marker) != std::string::npos) return true;
+        }
+        return false;
+    };
+
+    ContainersPane pane;
+    pane.show();
+    auto* dialog = pane.buildDialog();
+    dialog->show();
+    dialog->labfileEdit()->setText(QString::fromStdString(labfile));
+    dialog->imageNameEdit()->setText(QString::fromStdString(name));
+    QSignalSpy built(dialog, &vl::gui::RootfsBuildDialog::buildFinished);
+    QTest::mouseClick(dialog->imageButton(), Qt::LeftButton);
+    ASSERT_TRUE(dialog->isBuilding());
+    ASSERT_TRUE(QTest::qWaitFor(runStepRunning, 60000)) << "the RUN step's container never started: "
+                                                          << dialog->logView()->toPlainText().toStdString();
+    const std::vector<std::string> during = staging();
+    EXPECT_FALSE(during.empty()) << "the RUN step stages its layer in the store";
+
+    QTest::mouseClick(dialog->cancelButton(), Qt::LeftButton);
+    ASSERT_TRUE(built.wait(30000));
+    EXPECT_TRUE(built.first().at(2).toBool()) << "reported as cancelled";
+    EXPECT_FALSE(dialog->isBuilding());
+    EXPECT_TRUE(dialog->statusLabel()->text().contains("Cancelled")) << dialog->statusLabel()->text().toStdString();
+    EXPECT_FALSE(store.find(name).has_value()) << "no image from a cancelled build";
+    for (const auto& path : during) EXPECT_FALSE(fs::exists(path)) << path << ": staging left in the store";
+    EXPECT_FALSE(runStepRunning());
+    EXPECT_EQ(vl::test::residueOf(""), std::vector<std::string>{});
+
+    // The window still works: the buttons are back, a container runs, a build completes.
+    EXPECT_TRUE(dialog->imageButton()->isEnabled());
+    EXPECT_FALSE(dialog->cancelButton()->isEnabled());
+    pane.commandEdit()->setText("echo still-usable");
+    QSignalSpy finished(&pane, &vl::gui::WorldPane::runFinished);
+    QTest::mouseClick(pane.runButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(30000));
+    EXPECT_TRUE(pane.outputView()->toPlainText().contains("still-usable")) << pane.statusLabel()->text().toStdString();
+    {
+        std::ofstream out(labfile);
+        out << "FROM busybox\nCMD [\"echo\", \"done\"]\n";
+    }
+    built.clear();
+    QTest::mouseClick(dialog->imageButton(), Qt::LeftButton);
+    ASSERT_TRUE(built.wait(60000));
+    EXPECT_TRUE(built.first().at(0).toBool()) << built.first().at(1).toString().toStdString();
+    EXPECT_TRUE(store.find(name).has_value());
 }
 
 }  // namespace

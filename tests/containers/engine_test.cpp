@@ -106,6 +106,48 @@ TEST_F(ContainerEngineTest, PauseStopsTheContainer) {
     engine.pause();  // harmless once it is over
 }
 
+// What a pane shows while a long command runs: its output as it prints it and every start-up
+// phase, from the engine's snapshot and events before the process has exited.
+TEST_F(ContainerEngineTest, OutputAndPhasesArriveWhileTheCommandRuns) {
+    ContainerEngine engine(shell("echo a; sleep 0.3; echo b; sleep 5"));
+    auto running = std::async(std::launch::async, [&] { return engine.run(); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto console = [&] { return engine.snapshot().console; };
+    while (console().empty() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(console().substr(0, 2), "a\n");
+    EXPECT_EQ(running.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the command already exited";
+
+    // Every phase up to exec is in the listing and was an event while the command ran.
+    const auto listing = engine.snapshot().listing;
+    ASSERT_FALSE(listing.empty());
+    EXPECT_EQ(listing.back().rfind("exec ", 0), 0u) << listing.back();
+    std::vector<std::string> phase_events;
+    std::string streamed;
+    for (const auto& e : engine.events().drain()) {
+        if (e.kind == "phase") phase_events.push_back(e.detail.substr(0, e.detail.find(' ')));
+        if (e.kind == "stdout") streamed += e.detail;
+    }
+    ASSERT_EQ(phase_events.size(), listing.size());
+    EXPECT_EQ(phase_events.back(), "exec");
+    EXPECT_EQ(streamed.substr(0, 2), "a\n");
+
+    while (console() != "a\nb\n" && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(console(), "a\nb\n");
+    EXPECT_EQ(running.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    for (const auto& e : engine.events().drain())
+        if (e.kind == "stdout") streamed += e.detail;
+    EXPECT_EQ(streamed, "a\nb\n");
+
+    engine.pause();  // stops it: the sleep 5 never ends on its own here
+    ASSERT_EQ(running.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_EQ(running.get(), RunState::Finished);
+    EXPECT_EQ(engine.exitCode(), 128 + SIGKILL);
+    EXPECT_EQ(engine.phases().size(), listing.size()) << "no phase is reported twice";
+    EXPECT_TRUE(residueOf(engine.id()).empty());
+}
+
 TEST_F(ContainerEngineTest, PauseBeforeTheStartMeansNoContainer) {
     ContainerEngine engine(shell("echo should-not-run"));
     engine.pause();

@@ -187,6 +187,42 @@ TEST_F(ContainerLifecycle, GcAfterSigkillOfAForegroundRun) {
     EXPECT_TRUE(residueOf(id).empty());
 }
 
+// `logs` of a detached container: both streams in the order written; --follow returns when
+// the container exits; the log goes with `rm`.
+TEST_F(ContainerLifecycle, LogsOfADetachedContainerFollowUntilItExitsAndGoWithRm) {
+    const std::string id = detached({}, {"/bin/sh", "-c", "echo out-1; echo err-1 >&2; sleep 0.5; echo out-2"});
+    const CliResult follow = runVirtlab({"container", "logs", "--follow", id}, 20);
+    EXPECT_EQ(follow.exit_status, 0) << follow.err;
+    EXPECT_EQ(follow.out, "out-1\nerr-1\nout-2\n");
+    EXPECT_EQ(psEntry(id)["status"].toString(), "exited") << "--follow returned before the container exited";
+
+    const CliResult logs = runVirtlab({"container", "logs", id});
+    EXPECT_EQ(logs.exit_status, 0) << logs.err;
+    EXPECT_EQ(logs.out, follow.out);
+    const std::string log_file = ct::stateBase() + "/" + id + "/log";
+    EXPECT_TRUE(std::filesystem::exists(log_file));
+
+    EXPECT_EQ(runVirtlab({"container", "rm", id}).exit_status, 0);
+    EXPECT_FALSE(std::filesystem::exists(log_file));
+    const CliResult gone = runVirtlab({"container", "logs", id});
+    EXPECT_EQ(gone.exit_status, 2) << gone.err;
+    EXPECT_TRUE(residueOf(id).empty());
+}
+
+TEST_F(ContainerLifecycle, LogsFollowsARunningContainerAndGcRemovesADeadOnesLog) {
+    const std::string id = detached({}, {"/bin/sh", "-c", "echo started; exec sleep 60"});
+    // Without --follow: what is there now, at once, while the container runs on.
+    ASSERT_TRUE(eventually([&] { return runVirtlab({"container", "logs", id}).out == "started\n"; }));
+    const QJsonObject inspect = json(runVirtlab({"container", "inspect", id, "--json"}));
+    ASSERT_EQ(::kill(static_cast<pid_t>(inspect["owner_pid"].toInteger()), SIGKILL), 0);
+    // The monitor is gone: --follow must not wait for an exit nobody will record.
+    const CliResult follow = runVirtlab({"container", "logs", "--follow", id}, 20);
+    EXPECT_EQ(follow.out, "started\n");
+    EXPECT_EQ(runVirtlab({"container", "gc"}).exit_status, 0);
+    EXPECT_FALSE(std::filesystem::exists(ct::stateBase() + "/" + id));
+    EXPECT_TRUE(residueOf(id).empty());
+}
+
 TEST_F(ContainerLifecycle, UnknownIdsAreUsageErrors) {
     EXPECT_EQ(runVirtlab({"container", "inspect", "vlab-no-such"}).exit_status, 2);
     EXPECT_EQ(runVirtlab({"container", "stop", "vlab-no-such"}).exit_status, 2);

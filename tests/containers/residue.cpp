@@ -11,6 +11,7 @@
 
 #include "containers/cgroup.h"
 #include "containers/container_state.h"
+#include "containers/layer_mount_record.h"
 #include "containers/net/bridge_network.h"
 
 namespace vl::test {
@@ -102,6 +103,38 @@ std::vector<std::string> virtlabLinksWithoutALiveOwner() {
     return out;
 }
 
+std::vector<std::string> layerMountLeftovers() {
+    std::vector<std::string> out, live_holders;
+    std::error_code ec;
+    std::string base;
+    try {
+        base = ct::stateBase();
+    } catch (const std::exception&) {
+        return out;  // no state base (not root, no XDG_RUNTIME_DIR): no layer mounts either
+    }
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with(ct::kLayerHolderPrefix) || !name.ends_with(ct::kLayerMountRecordSuffix)) continue;
+        std::ifstream in(entry.path());
+        std::string key, value, holder;
+        pid_t owner = -1;
+        uint64_t start = 0;
+        while (in >> key >> value) {
+            if (key == "holder") holder = value;
+            else if (key == "owner_pid") owner = static_cast<pid_t>(std::stol(value));
+            else if (key == "owner_start") start = std::stoull(value);
+        }
+        if (ct::sameProcessAlive(owner, start)) live_holders.push_back(holder);
+        else out.push_back("layer mount record " + entry.path().string());
+    }
+    for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
+        if (!entry.path().filename().string().starts_with(ct::kLayerHolderPrefix)) continue;
+        if (std::find(live_holders.begin(), live_holders.end(), entry.path().string()) == live_holders.end())
+            out.push_back("layer directory " + entry.path().string());
+    }
+    return out;
+}
+
 namespace {
 
 std::vector<std::string> lookOnce(const std::string& id) {
@@ -113,6 +146,7 @@ std::vector<std::string> lookOnce(const std::string& id) {
     for (const auto& dir : virtlabCgroupsBelowOwn())
         if (!ownedByALiveProcess(dir, id)) out.push_back("cgroup " + dir);
     for (const auto& line : hostMountsMentioning("virtlab")) out.push_back("mount " + line);
+    for (const auto& leftover : layerMountLeftovers()) out.push_back(leftover);
     for (const auto& link : virtlabLinksWithoutALiveOwner()) out.push_back("network interface " + link);
     // Every container binds the host's device nodes into its /dev; a run that ever removed or
     // replaced one on the host (it happened once during development) must fail here.

@@ -18,6 +18,9 @@ std::vector<std::string> hostMountsMentioning(const std::string& needle);
 // VirtLab's host interfaces (the vlab0 bridge, vl<id> veths) that no container with a live
 // owner accounts for.
 std::vector<std::string> virtlabLinksWithoutALiveOwner();
+// Image overlays (LayerStackMount) a run left: records under the state base whose owner is
+// gone, and /tmp/virtlab-layers-* directories no live owner's record names.
+std::vector<std::string> layerMountLeftovers();
 // All of it for one container id (plus the general checks above) that is still there after
 // a short settling time; empty means clean.
 std::vector<std::string> residueOf(const std::string& id);
