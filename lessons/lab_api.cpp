@@ -16,19 +16,40 @@ LabApi::LabApi(QJSEngine& engine, ActiveEngine& active, ScenarioResult& result)
     QJSEngine::setObjectOwnership(&image_, QJSEngine::CppOwnership);
 }
 
+// Each world call keeps its run in the result (ScenarioResult::world_runs) once it has ended
+// without an error, so the GUI can show the run the checks saw.
+template <typename Run>
+QVariantMap LabApi::recorded(const QString& call, const QVariantMap& options, Run run) {
+    WorldRun record;
+    record.call = call;
+    record.options = options;
+    QVariantMap out = run(&record);
+    result_.world_runs.push_back(std::move(record));
+    return out;
+}
+
 QJSValue LabApi::emulate(const QJSValue& options) {
-    return callWorld(engine_, result_, "lab.emulate", options, [this](const QVariantMap& o) { return runEmulation(o, active_); });
+    return callWorld(engine_, result_, "lab.emulate", options, [this](const QVariantMap& o) {
+        return recorded("lab.emulate", o, [&](WorldRun* r) { return runEmulation(o, active_, r); });
+    });
 }
 QJSValue LabApi::vm(const QJSValue& options) {
-    return callWorld(engine_, result_, "lab.vm", options, [this](const QVariantMap& o) { return runVm(o, active_); });
+    return callWorld(engine_, result_, "lab.vm", options, [this](const QVariantMap& o) {
+        return recorded("lab.vm", o, [&](WorldRun* r) { return runVm(o, active_, r); });
+    });
 }
 QJSValue LabApi::container(const QJSValue& options) {
     return callWorld(engine_, result_, "lab.container", options, [this](const QVariantMap& o) {
-        return runContainer(o, active_, [this](const QString& name) { return image_.images().resolve("lab.container", name); });
+        return recorded("lab.container", o, [&](WorldRun* r) {
+            return runContainer(
+                o, active_, [this](const QString& name) { return image_.images().resolve("lab.container", name); }, r);
+        });
     });
 }
 QJSValue LabApi::translate(const QJSValue& options) {
-    return callWorld(engine_, result_, "lab.translate", options, [this](const QVariantMap& o) { return runTranslation(o, active_); });
+    return callWorld(engine_, result_, "lab.translate", options, [this](const QVariantMap& o) {
+        return recorded("lab.translate", o, [&](WorldRun* r) { return runTranslation(o, active_, r); });
+    });
 }
 bool LabApi::isRoot() const { return geteuid() == 0; }
 QStringList LabApi::vmModes() const { return lessons::vmModes(); }

@@ -41,6 +41,8 @@ public:
 
 private:
     bool checkName(const QString& call, const QJSValue& name);
+    template <typename Run>
+    QVariantMap recorded(const QString& call, const QVariantMap& options, Run run);
     QString display(const QJSValue& value);  // JSON.stringify, or String() for undefined
 
     QJSEngine& engine_;

@@ -22,7 +22,40 @@ QJsonArray hintsOf(const ScenarioResult& result) {
     return out;
 }
 
+QString stateName(RunState state) {
+    switch (state) {
+    case RunState::Ready: return "ready";
+    case RunState::Paused: return "paused";
+    case RunState::Finished: return "finished";
+    case RunState::Failed: return "failed";
+    }
+    return "failed";
+}
+
+QJsonArray runsOf(const ScenarioResult& result, int step) {
+    QJsonArray out;
+    for (const auto& run : result.world_runs) {
+        QJsonObject o = toJson(run);
+        if (step >= 0) o["step"] = step;
+        out.append(o);
+    }
+    return out;
+}
+
 }  // namespace
+
+QJsonObject toJson(const WorldRun& run) {
+    QJsonObject counters;
+    for (const auto& [name, value] : run.counters) counters[QString::fromStdString(name)] = static_cast<double>(value);
+    return QJsonObject{{"call", run.call},
+                       {"options", QJsonObject::fromVariantMap(run.options)},
+                       {"world", run.world},
+                       {"state", stateName(run.state)},
+                       {"exit_code", run.exit_code},
+                       {"failure", run.failure},
+                       {"seconds", run.seconds},
+                       {"counters", counters}};
+}
 
 QJsonObject toJson(const Check& check) {
     QJsonObject o{{"name", check.name}, {"passed", check.passed}, {"message", check.message}};
@@ -32,7 +65,7 @@ QJsonObject toJson(const Check& check) {
 
 QJsonObject toJson(const ScenarioResult& result, const QString& file) {
     QJsonObject o{{"file", file}, {"passed", result.passed()}, {"checks", checksOf(result, -1)},
-                  {"answers", result.answers}, {"hints", hintsOf(result)}};
+                  {"answers", result.answers}, {"hints", hintsOf(result)}, {"runs", runsOf(result, -1)}};
     if (!result.skipped.isEmpty()) o["skipped"] = result.skipped;
     if (!result.timed_out.isEmpty()) o["timed_out"] = result.timed_out;
     if (result.broken()) o["error"] = result.error;
@@ -44,7 +77,11 @@ QJsonObject toJson(const LessonResult& result) {
     for (const auto& step : result.steps)
         for (const auto& c : checksOf(step.scenario, static_cast<int>(step.index))) checks.append(c);
     for (const auto& q : result.questions) checks.append(toJson(q));
-    QJsonObject o{{"id", result.id}, {"title", result.title}, {"passed", result.passed()}, {"checks", checks}};
+    QJsonArray runs;
+    for (const auto& step : result.steps)
+        for (const auto& r : runsOf(step.scenario, static_cast<int>(step.index))) runs.append(r);
+    QJsonObject o{{"id", result.id}, {"title", result.title}, {"passed", result.passed()}, {"checks", checks},
+                  {"runs", runs}};
     if (result.broken()) o["error"] = result.error;
     return o;
 }

@@ -5,8 +5,11 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QVariantMap>
 
 #include <vector>
+
+#include "core/engine.h"
 
 namespace vl::lessons {
 
@@ -22,10 +25,28 @@ struct Hint {
     QString target;  // "registers", "traps.cli" ...
 };
 
+// One world run a scenario made (lab.emulate, lab.vm, lab.container, lab.translate), kept as
+// the engine left it so the GUI can show the very run the checks saw in the world's pane.
+struct WorldRun {
+    QString call;            // "lab.vm"
+    QVariantMap options;     // as the script passed them
+    QString world;           // Engine::world()
+    RunState state = RunState::Ready;
+    int exit_code = 0;
+    QString failure;
+    double seconds = 0;
+    Counters counters;
+    Snapshot snapshot;
+    std::vector<Event> events;  // the latest kRecordedEvents of the run, oldest first
+};
+// As many events as a pane keeps for its exported trace.
+inline constexpr size_t kRecordedEvents = 10000;
+
 struct ScenarioResult {
     std::vector<Check> checks;
     QJsonObject answers;      // answer(name, value): live values questions are checked against
     std::vector<Hint> hints;
+    std::vector<WorldRun> world_runs;  // in the order the script made them
     QString skipped;          // non-empty: a world could not run here, and why
     QString timed_out;        // non-empty: "timed out after 30 s"
     QString error;            // non-empty: broken script, "FILE:LINE: message"

@@ -71,7 +71,7 @@ emu::GuestImage assembleSnippet(const QString& source) {
 
 }  // namespace
 
-QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active) {
+QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active, WorldRun* record) {
     const QString call = "lab.translate";
     checkKeys(options, call, {"program", "source", "max_instructions"});
     if (options.contains("program") == options.contains("source"))
@@ -84,7 +84,8 @@ QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active) {
     emulation.max_instructions = countOption(options, call, "max_instructions", kDefaultMaxInstructions);
 
     emu::DbtEngine engine(*image, emulation);
-    QVariantMap out = runToEnd(engine, active);
+    QVariantMap out = runToEnd(engine, active, {}, record);
+    recordEvents(record, engine.events().drain());
     out["engine"] = "dbt";
     if (!program.isEmpty()) out["program"] = program;
 

@@ -43,7 +43,7 @@ void ActiveEngine::stopAll() {
     if (engine_) engine_->pause();
 }
 
-QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active) {
+QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active, WorldRun* record) {
     const QString call = "lab.emulate";
     checkKeys(options, call, {"program", "engine", "max_instructions"});
     const QString program = stringOption(options, call, "program", "");
@@ -53,7 +53,8 @@ QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active) {
     emu::EmulationOptions emulation;
     emulation.max_instructions = countOption(options, call, "max_instructions", 0);
     auto engine = emu::makeEmulationEngine(engine_name, emu::loadGuest(programPath(call, program)), emulation);
-    QVariantMap out = runToEnd(*engine, active);
+    QVariantMap out = runToEnd(*engine, active, {}, record);
+    recordEvents(record, engine->events().drain());
     out["engine"] = QString::fromStdString(engine_name);
     out["program"] = program;
     // The translator's headline figure: AArch64 instructions executed per x86 instruction.
@@ -63,7 +64,7 @@ QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active) {
     return out;
 }
 
-QVariantMap runVm(const QVariantMap& options, ActiveEngine& active) {
+QVariantMap runVm(const QVariantMap& options, ActiveEngine& active, WorldRun* record) {
     const QString call = "lab.vm";
     checkKeys(options, call, {"mode", "max_instructions", "until_console", "events"});
     const QStringList event_kinds = eventKindsOption(options, call);
@@ -77,18 +78,18 @@ QVariantMap runVm(const QVariantMap& options, ActiveEngine& active) {
     vm::TrapVmm engine(config);
     QVariantMap out;
     if (until.isEmpty()) {
-        out = runToEnd(engine, active);
+        out = runToEnd(engine, active, {}, record);
     } else {
         // Stop as soon as the guest has printed `until` (checked every kConsoleSlice guest
         // instructions, so the run may go up to that many past it): the state is then "paused".
         const std::string marker = until.toStdString();
         out = runToEnd(engine, active, [&engine, &marker] {
             return engine.snapshot().console.find(marker) != std::string::npos;
-        });
+        }, record);
         out["until_console_seen"] = out["console"].toString().contains(until);
     }
     out["mode"] = QString::fromStdString(mode);
-    if (!event_kinds.isEmpty()) addEvents(out, engine, event_kinds);
+    recordEvents(record, event_kinds.isEmpty() ? engine.events().drain() : addEvents(out, engine, event_kinds));
     // Where modeled_cycles comes from: each parameter with its value and cited source.
     QVariantList cost;
     for (const auto& p : config.cost.parameters())
@@ -135,7 +136,8 @@ QString containerSkipReason() {
                                [](const std::string& dir) { return access(dir.c_str(), W_OK) == 0; });
 }
 
-QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active, const ImageResolver& resolve_image) {
+QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active, const ImageResolver& resolve_image,
+                         WorldRun* record) {
     const QString call = "lab.container";
     checkKeys(options, call, {"command", "argv", "program", "image", "memory", "pids", "cpus", "hostname", "rootless", "net"});
     ct::ContainerConfig config;
@@ -212,7 +214,8 @@ QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active, const
         config.rootfs = image_root->path();
     }
     ct::ContainerEngine engine(config);
-    QVariantMap out = runToEnd(engine, active);
+    QVariantMap out = runToEnd(engine, active, {}, record);
+    recordEvents(record, engine.events().drain());
     out["hostname"] = QString::fromStdString(engine.hostname());
     out["host_pid"] = static_cast<int>(engine.hostPid());
     out["cgroup_version"] = QString::fromStdString(engine.cgroupVersion());

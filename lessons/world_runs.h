@@ -15,6 +15,7 @@
 #include "containers/cgroup.h"
 #include "containers/image/image_store.h"
 #include "core/engine.h"
+#include "lessons/scenario_result.h"
 
 namespace vl::lessons {
 
@@ -42,15 +43,17 @@ struct WorldSkipped {
 
 // Options and results are documented in lessons/README.md ("The lab object").
 // Throw vl::Error(Input) for bad options, WorldSkipped when the world cannot run here.
-QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active);
-QVariantMap runVm(const QVariantMap& options, ActiveEngine& active);
+// `record`, when given, receives the run as the engine left it (the GUI shows it in a pane).
+QVariantMap runEmulation(const QVariantMap& options, ActiveEngine& active, WorldRun* record = nullptr);
+QVariantMap runVm(const QVariantMap& options, ActiveEngine& active, WorldRun* record = nullptr);
 // `image` in lab.container's options names an image of the scenario's own store (lab.image);
 // `resolve_image` finds it (throwing vl::Error(Input) when there is none).
 using ImageResolver = std::function<ct::image::ResolvedImage(const QString& name)>;
-QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active, const ImageResolver& resolve_image = {});
+QVariantMap runContainer(const QVariantMap& options, ActiveEngine& active, const ImageResolver& resolve_image = {},
+                         WorldRun* record = nullptr);
 // A program run on the x86 -> AArch64 translator (or a NASM snippet assembled first), with
 // every translated block: x86 instructions beside the AArch64 each became (translation_run.cpp).
-QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active);
+QVariantMap runTranslation(const QVariantMap& options, ActiveEngine& active, WorldRun* record = nullptr);
 
 // The monitor modes lab.vm accepts in this build ("trap", "bt", "hw", ...).
 QStringList vmModes();

@@ -3,6 +3,7 @@
 #include <QVariantList>
 
 #include <chrono>
+#include <cstddef>
 
 #include "core/assets.h"
 #include "core/error.h"
@@ -69,10 +70,11 @@ QStringList eventKindsOption(const QVariantMap& options, const QString& call) {
     return kinds;
 }
 
-void addEvents(QVariantMap& out, Engine& engine, const QStringList& kinds) {
+std::vector<Event> addEvents(QVariantMap& out, Engine& engine, const QStringList& kinds) {
     QVariantList events;
     int total = 0;
-    for (const Event& e : engine.events().drain()) {
+    std::vector<Event> drained = engine.events().drain();
+    for (const Event& e : drained) {
         if (!kinds.contains(QString::fromStdString(e.kind))) continue;
         ++total;
         if (events.size() < kMaxReturnedEvents)
@@ -81,9 +83,17 @@ void addEvents(QVariantMap& out, Engine& engine, const QStringList& kinds) {
     }
     out["events"] = events;
     out["events_total"] = total;
+    return drained;
 }
 
-QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<bool()>& stop_when) {
+void recordEvents(WorldRun* record, std::vector<Event> events) {
+    if (!record) return;
+    if (events.size() > kRecordedEvents)
+        events.erase(events.begin(), events.end() - static_cast<std::ptrdiff_t>(kRecordedEvents));
+    record->events = std::move(events);
+}
+
+QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<bool()>& stop_when, WorldRun* record) {
     const auto t0 = std::chrono::steady_clock::now();
     active.enter(&engine);
     RunState state;
@@ -118,6 +128,15 @@ QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<b
     QVariantList listing;
     for (const auto& line : snap.listing) listing << QString::fromStdString(line);
     out["listing"] = listing;
+    if (record) {
+        record->world = out["world"].toString();
+        record->state = state;
+        record->exit_code = engine.exitCode();
+        record->failure = out["failure"].toString();
+        record->seconds = seconds;
+        record->counters = engine.counters();
+        record->snapshot = snap;
+    }
     return out;
 }
 

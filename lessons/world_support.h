@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/engine.h"
+#include "lessons/scenario_result.h"
 #include "lessons/world_runs.h"
 
 namespace vl::lessons {
@@ -32,7 +34,10 @@ QStringList eventKindsOption(const QVariantMap& options, const QString& call);
 inline constexpr int kMaxReturnedEvents = 500;
 // Drains the engine's event log into out["events"] = [{seq, kind, detail}] (those of `kinds`,
 // oldest first, at most kMaxReturnedEvents) and out["events_total"] = how many matched.
-void addEvents(QVariantMap& out, Engine& engine, const QStringList& kinds);
+// Returns every event drained, of any kind (for recordEvents).
+std::vector<Event> addEvents(QVariantMap& out, Engine& engine, const QStringList& kinds);
+// Keeps the latest kRecordedEvents of `events` in record->events (nothing when record is null).
+void recordEvents(WorldRun* record, std::vector<Event> events);
 
 // How many guest instructions runToEnd lets an engine run between two looks at `stop_when`.
 inline constexpr uint64_t kConsoleSlice = 2000;
@@ -41,6 +46,9 @@ inline constexpr uint64_t kConsoleSlice = 2000;
 // world shares: world, state, exit_code, failure, seconds, counters, console, registers, listing.
 // With `stop_when`, the engine runs in slices of kConsoleSlice instructions and stops, paused,
 // as soon as stop_when() is true after a slice.
-QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<bool()>& stop_when = {});
+// With `record`, also keeps the run as the engine left it (state, counters, snapshot) for the
+// GUI; the caller adds its events with recordEvents once it has read what it needs of them.
+QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<bool()>& stop_when = {},
+                     WorldRun* record = nullptr);
 
 }  // namespace vl::lessons

@@ -42,6 +42,12 @@ void GuestPicker::addBuiltAssets(const QString& subdir, const QStringList& suffi
 
 QString GuestPicker::selectedPath() const { return box_->currentData().toString(); }
 
+bool GuestPicker::selectBuilt(const QString& name) {
+    const int i = box_->findText(name);
+    if (i >= 0) box_->setCurrentIndex(i);
+    return i >= 0;
+}
+
 void GuestPicker::chooseFile() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Choose a guest"), QString(), file_filter_);
     if (path.isEmpty()) return;

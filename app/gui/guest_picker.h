@@ -21,6 +21,8 @@ public:
     QComboBox* comboBox() const { return box_; }
     // The absolute path of the selected guest ("" when none).
     QString selectedPath() const;
+    // Selects a built asset by its name ("guest/kernel.bin"); false when it is not listed.
+    bool selectBuilt(const QString& name);
 
 private:
     void chooseFile();

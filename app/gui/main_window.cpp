@@ -17,6 +17,8 @@
 #include <QTabWidget>
 #include <QTableWidget>
 
+#include <map>
+
 #include "app/gui/containers_pane.h"
 #include "app/gui/emulation_pane.h"
 #include "app/gui/fuzz_dialog.h"
@@ -86,6 +88,8 @@ MainWindow::MainWindow(const QString& course_dir, const QString& progress_path, 
     lessons_dock_->setObjectName("lessonsDock");
     lessons_dock_->setWidget(lessons_);
     addDockWidget(Qt::RightDockWidgetArea, lessons_dock_);
+    // scenarioFinished comes first, so the hints act on the panes that show the scenario's runs.
+    connect(lessons_, &LessonsPanel::scenarioFinished, this, &MainWindow::showLessonRuns);
     connect(lessons_, &LessonsPanel::hintsReady, this, &MainWindow::applyLessonHints);
 
     for (QDockWidget* dock : {tour_dock_, lessons_dock_})
@@ -252,6 +256,30 @@ FuzzDialog* MainWindow::showFuzzDialog() {
     return fuzz_;
 }
 
+WorldPane* MainWindow::paneForRun(const lessons::WorldRun& run) const {
+    if (run.call == "lab.emulate" || run.call == "lab.translate") return emulation_;
+    if (run.call == "lab.container") return containers_;
+    if (run.call != "lab.vm") return nullptr;
+    const QString mode = run.options.value("mode", "trap").toString();
+    if (mode == "pv") return paravirt_;
+    if (mode == "trap" || mode == "bt" || mode == "hw") return trap_;
+    return nullptr;
+}
+
+void MainWindow::showLessonRuns(const lessons::ScenarioResult& result) {
+    lesson_pane_ = nullptr;
+    std::map<WorldPane*, const lessons::WorldRun*> last;
+    for (const auto& run : result.world_runs)
+        if (WorldPane* pane = paneForRun(run)) {
+            last[pane] = &run;
+            lesson_pane_ = pane;
+        }
+    const QString origin = tr("Lesson %1, step %2").arg(lessons_->lessonId()).arg(lessons_->stepIndex() + 1);
+    for (const auto& [pane, run] : last) pane->showLessonRun(*run, origin);
+    // Without hints the scenario's last run is what to look at; with them, applyLessonHints decides.
+    if (lesson_pane_ && result.hints.empty()) bringForward(lesson_pane_);
+}
+
 void MainWindow::applyLessonHints(const std::vector<lessons::Hint>& hints) {
     auto paneNamed = [this](const QString& name) -> WorldPane* {
         if (name == "emulation") return emulation_;
@@ -260,7 +288,8 @@ void MainWindow::applyLessonHints(const std::vector<lessons::Hint>& hints) {
         if (name == "containers") return containers_;
         return nullptr;
     };
-    WorldPane* target = active_;
+    WorldPane* target = lesson_pane_ ? lesson_pane_ : active_;
+    lesson_pane_ = nullptr;  // used once, by the hints of the scenario that made the runs
     QStringList views, marks;
     for (const auto& hint : hints) {
         if (hint.kind == "show" && paneNamed(hint.target)) target = paneNamed(hint.target);

@@ -71,8 +71,15 @@ public:
     ShortcutsDialog* showShortcuts();
     FuzzDialog* showFuzzDialog();
 
-    // A lesson scenario's show()/highlight() hints: bring a pane forward (running it once if it
-    // has nothing to show yet), switch its view, mark a counter or register.
+    // The world runs a lesson step's scenario made, each shown in its world's pane (the last
+    // one per pane): lab.vm in the Trap pane (trap, bt, hw) or the Paravirtual pane (pv),
+    // lab.emulate and lab.translate in the Emulation pane, lab.container in the Containers pane.
+    void showLessonRuns(const lessons::ScenarioResult& result);
+    // The pane a world run belongs in; nullptr when none shows it (lab.vm's "emulate" mode).
+    WorldPane* paneForRun(const lessons::WorldRun& run) const;
+    // A lesson scenario's show()/highlight() hints: bring a pane forward (the one the
+    // scenario's last run is shown in, unless a hint names another; running it once if it has
+    // nothing to show yet), switch its view, mark a counter or register.
     void applyLessonHints(const std::vector<lessons::Hint>& hints);
 
 protected:
@@ -104,6 +111,7 @@ private:
     bool tabbed_ = false;
     ThemeChoice theme_ = ThemeChoice::FollowDesktop;
     WorldPane* active_ = nullptr;
+    WorldPane* lesson_pane_ = nullptr;  // where the last scenario's last run is shown, for its hints
     bool presentation_ = false;
     QFont normal_font_;
     QAction* presentation_action_ = nullptr;

@@ -41,9 +41,14 @@ ParavirtPane::ParavirtPane(QWidget* parent)
     connect(this, &WorldPane::runFinished, this, &ParavirtPane::showPvState);
     connect(resetButton(), &QPushButton::clicked, this, [this] {
         if (isRunning()) return;
+        lesson_run_ = false;
         log_->clear();
         state_view_->clear();
         comparison_->clearPv();
+    });
+    connect(&pages_runner_, &EngineRunner::finished, this, [this](const RunOutcome& outcome) {
+        if (lesson_run_ && outcome.state == RunState::Finished)
+            state_view_->showState(channel_->latest(), outcome.counters, log_->records());
     });
     connect(&trap_runner_, &EngineRunner::finished, this, [this](const RunOutcome& outcome) {
         if (outcome.state == RunState::Finished) comparison_->showTrap(outcome.counters);
@@ -57,6 +62,7 @@ EngineRunner::Factory ParavirtPane::engineFactory() {
     vm::TrapVmmConfig config;
     config.mode = vm::MonitorMode::Paravirtual;
     config.guest_path = picker_->selectedPath().toStdString();  // empty: the built-in kernel-pv.bin
+    lesson_run_ = false;
     startTrapComparison();
     // Built on the worker; the shared pages come back through the channel after every run.
     return [config, channel = channel_]() -> std::unique_ptr<Engine> {
@@ -81,9 +87,34 @@ QStringList ParavirtPane::leadingCounters() const {
 
 QString ParavirtPane::listingTitle() const { return tr("privileged instructions left that trapped"); }
 
+bool ParavirtPane::loadRunSettings(const lessons::WorldRun& run) {
+    // lab.vm({mode: "pv"}) runs the built-in paravirtual kernel.
+    if (run.call != "lab.vm" || !picker_->selectBuilt("guest/kernel-pv.bin")) return false;
+    log_->clear();
+    state_view_->clear();
+    comparison_->clearPv();
+    lesson_run_ = true;
+    startTrapComparison();
+    // The monitor is deterministic: the same guest and budget leave the same pages. A run
+    // stopped early (until_console) ended where no repeat can be sure to stop, so it has none.
+    if (run.state == RunState::Finished && !run.options.contains("until_console")) {
+        vm::TrapVmmConfig config;
+        config.mode = vm::MonitorMode::Paravirtual;
+        config.guest_path = picker_->selectedPath().toStdString();
+        if (run.options.contains("max_instructions"))
+            config.max_instructions = run.options.value("max_instructions").toULongLong();
+        pages_runner_.reset();
+        pages_runner_.run([config, channel = channel_]() -> std::unique_ptr<Engine> {
+            return std::make_unique<InspectedPvVmm>(config, channel);
+        });
+    }
+    return true;
+}
+
 void ParavirtPane::showPvState(const RunOutcome& outcome) {
     log_->showCounts(outcome.counters);
-    state_view_->showState(channel_->latest(), outcome.counters, log_->records());
+    if (lesson_run_) state_view_->clear();  // Run repeats the lesson's run and reads its pages
+    else state_view_->showState(channel_->latest(), outcome.counters, log_->records());
     comparison_->showPv(outcome.counters, outcome.state == RunState::Finished);
 }
 

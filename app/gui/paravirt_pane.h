@@ -38,6 +38,7 @@ protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
     QString listingTitle() const override;
+    bool loadRunSettings(const lessons::WorldRun& run) override;
 
 private:
     void showPvState(const RunOutcome& outcome);
@@ -49,8 +50,12 @@ private:
     PvStateView* state_view_;
     PvComparisonView* comparison_;
     EngineRunner trap_runner_;
+    // A lesson's run shown here left no pages to read (its engine was not an InspectedPvVmm):
+    // the same settings run once more on this runner, only to read the shared pages.
+    EngineRunner pages_runner_;
     bool trap_started_ = false;
     bool trap_ready_ = false;
+    bool lesson_run_ = false;  // showing a lesson's run (its pages come from pages_runner_)
 };
 
 }  // namespace vl::gui

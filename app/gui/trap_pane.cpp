@@ -4,14 +4,17 @@
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLocale>
 #include <QRegularExpression>
+#include <QScrollArea>
 #include <QTabWidget>
 #include <QTableWidget>
 
 #include "app/gui/guest_picker.h"
 #include "app/gui/listing_colours.h"
 #include "app/gui/read_only_table.h"
+#include "app/gui/vmcs_controls_box.h"
 #include "trapsim/monitor_mode.h"
 #include "trapsim/trap_vmm.h"
 
@@ -51,6 +54,29 @@ TrapPane::TrapPane(QWidget* parent)
     translation_ = makeTable({tr("guest instruction"), tr("translated to")}, "btTranslation");
     viewTabs()->addTab(reasons_, tr("By reason"));  // showView("entryReasons") / ("btTranslation")
     viewTabs()->addTab(translation_, tr("Translated"));
+    // The VMCS controls get a view of their own: above the buttons they would crowd a narrow
+    // pane. They mean something only to the hw monitor, so the tab is live only in hw mode.
+    vmcs_ = new VmcsControlsBox;
+    auto* vmcs_page = new QScrollArea;
+    vmcs_page->setObjectName("vmcsControls");  // showView("vmcsControls")
+    vmcs_page->setWidget(vmcs_);
+    vmcs_page->setWidgetResizable(true);
+    vmcs_page->setFrameShape(QFrame::NoFrame);
+    const int vmcs_tab = viewTabs()->addTab(vmcs_page, tr("VMCS"));
+    auto showControls = [this, vmcs_tab, vmcs_page] {
+        const bool hw = monitor_->currentData().toString() == "hw";
+        viewTabs()->setTabEnabled(vmcs_tab, hw);
+        viewTabs()->setTabToolTip(vmcs_tab, hw ? tr("The VMCS execution controls the next run is built with")
+                                               : tr("Only the hw monitor has VMCS controls: choose hw above"));
+        if (hw) viewTabs()->setCurrentWidget(vmcs_page);
+    };
+    connect(monitor_, &QComboBox::currentIndexChanged, this, showControls);
+    showControls();
+    connect(vmcs_, &VmcsControlsBox::changed, this, [this] {
+        // A paused run keeps the controls it was built with, as a running VM keeps its VMCS.
+        if (isRunning() || !countersTable()->rowCount()) return;
+        statusLabel()->setText(tr("The VMCS controls changed: they apply from the next run (Reset, then Run)."));
+    });
     connect(this, &WorldPane::runFinished, this, &TrapPane::showMonitorViews);
 }
 
@@ -59,7 +85,18 @@ EngineRunner::Factory TrapPane::engineFactory() {
     config.guest_path = picker_->selectedPath().toStdString();  // empty: the built default kernel
     last_mode_ = monitor_->currentData().toString();
     config.mode = vm::parseMode(last_mode_.toStdString()).value_or(vm::MonitorMode::Trap);
+    if (config.mode == vm::MonitorMode::HardwareAssisted) config.controls = vmcs_->controls();
     return [config]() -> std::unique_ptr<Engine> { return std::make_unique<vm::TrapVmm>(config); };
+}
+
+bool TrapPane::loadRunSettings(const lessons::WorldRun& run) {
+    // lab.vm runs the built-in kernel with the default VMCS controls; only its mode varies.
+    const int mode = monitor_->findData(run.options.value("mode", "trap").toString());
+    if (run.call != "lab.vm" || mode < 0 || !picker_->selectBuilt("guest/kernel.bin")) return false;
+    monitor_->setCurrentIndex(mode);
+    vmcs_->setControls(vm::VmcsControls());
+    last_mode_ = monitor_->currentData().toString();
+    return true;
 }
 
 QStringList TrapPane::leadingCounters() const {

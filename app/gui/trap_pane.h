@@ -12,6 +12,8 @@ class QTableWidget;
 
 namespace vl::gui {
 
+class VmcsControlsBox;
+
 class TrapPane : public WorldPane {
     Q_OBJECT
 public:
@@ -24,11 +26,14 @@ public:
     QTableWidget* reasonsTable() const { return reasons_; }
     // bt: each guest instruction translated so far beside what it became.
     QTableWidget* translationTable() const { return translation_; }
+    // hw: the VMCS execution controls the next run is built with (shown only in hw mode).
+    VmcsControlsBox* vmcsControls() const { return vmcs_; }
 
 protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
     QString listingTitle() const override;
+    bool loadRunSettings(const lessons::WorldRun& run) override;
 
 private:
     void showMonitorViews(const RunOutcome& outcome);
@@ -38,6 +43,7 @@ private:
     QString last_mode_ = "trap";  // the mode of the run being shown
     QTableWidget* reasons_;
     QTableWidget* translation_;
+    VmcsControlsBox* vmcs_;
 };
 
 }  // namespace vl::gui

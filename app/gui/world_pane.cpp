@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -190,6 +191,39 @@ void WorldPane::reset() {
     state_->setRowCount(0);
     status_->setText(tr("Ready."));
     updateButtons();
+}
+
+bool WorldPane::showLessonRun(const lessons::WorldRun& run, const QString& origin) {
+    if (isRunning()) {
+        // Shown once the pane's own run has stopped (each animation slice ends one).
+        status_->setText(tr("%1 ran %2 here: it is shown when this run stops").arg(origin, run.call));
+        connect(this, &WorldPane::runFinished, this, [this, run, origin] { showLessonRun(run, origin); },
+                Qt::SingleShotConnection);
+        return false;
+    }
+    animating_ = false;
+    animation_.stop();
+    runner_.reset();
+    const bool loaded = loadRunSettings(run);
+    output_->clear();
+    events_->clear();
+    recent_events_.clear();
+    if (!run.events.empty()) showEvents(run.events);
+    RunOutcome outcome;
+    outcome.state = run.state;
+    outcome.exit_code = run.exit_code;
+    outcome.failure = run.failure;
+    outcome.counters = run.counters;
+    outcome.snapshot = run.snapshot;
+    outcome.seconds = run.seconds;
+    showOutcome(outcome);
+    const QString call =
+        run.call + '(' + QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(run.options)).toJson(QJsonDocument::Compact)) + ')';
+    status_->setText(tr("%1: %2 %3. %4")
+                         .arg(origin, call, status_->text(),
+                              loaded ? tr("Its settings are loaded: Run repeats it.")
+                                     : tr("This pane's controls keep their own settings.")));
+    return true;
 }
 
 bool WorldPane::showView(const QString& view) {

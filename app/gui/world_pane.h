@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "app/gui/engine_runner.h"
+#include "lessons/scenario_result.h"
 
 class QComboBox;
 class QLabel;
@@ -53,6 +54,13 @@ public:
     bool highlightRow(const QString& name);
     QTabWidget* viewTabs() const { return tabs_; }
 
+    // A run a lesson's scenario made in this world: the pane forgets its own run, loads the
+    // run's settings into its controls where it can (so Run and Reset repeat it) and shows the
+    // run as the scenario's checks saw it -- output, counters, state and its latest events.
+    // `origin` says where it came from ("Lesson 04, step 2"). While the pane runs, the run is
+    // shown when it stops (and false is returned).
+    bool showLessonRun(const lessons::WorldRun& run, const QString& origin);
+
 public slots:
     void run();    // at the chosen speed; continues a paused run
     void step();   // one guest instruction
@@ -75,6 +83,8 @@ protected:
     virtual QStringList leadingCounters() const { return {}; }
     // What the snapshot's listing is in this world, shown as its heading under the output.
     virtual QString listingTitle() const = 0;
+    // Sets the pane's controls to a lesson run's settings; false when this pane cannot.
+    virtual bool loadRunSettings(const lessons::WorldRun&) { return false; }
 
 private:
     void start(uint64_t budget);

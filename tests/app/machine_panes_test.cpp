@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QImage>
 #include <QSet>
@@ -12,6 +13,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -34,6 +36,7 @@
 #include "app/gui/trap_pane.h"
 #include "app/gui/translation_cache_view.h"
 #include "app/gui/translation_listing.h"
+#include "app/gui/vmcs_controls_box.h"
 #include "tests/support/cli_runner.h"
 
 namespace {
@@ -336,6 +339,57 @@ TEST(TrapPane, HwShowsExitsBySdmReasonAndBtItsTranslationBesideTheOriginal) {
         rewritten += translated.startsWith("call vmm_");
     }
     EXPECT_EQ(rewritten, tableValue(pane.countersTable(), "bt.rewritten").remove(',').toInt());
+}
+
+// Issue 4's VMCS-like controls as checkboxes: what is ticked is what the next hw run exits on.
+TEST(TrapPane, UntickingAVmcsControlStopsThoseExitsOnTheNextRun) {
+    vl::gui::TrapPane pane;
+    pane.show();
+    pane.monitorBox()->setCurrentIndex(pane.monitorBox()->findData("hw"));
+    QWidget* page = pane.viewTabs()->findChild<QWidget*>("vmcsControls");
+    ASSERT_NE(page, nullptr);
+    EXPECT_TRUE(pane.viewTabs()->isTabEnabled(pane.viewTabs()->indexOf(page)));
+    EXPECT_EQ(pane.viewTabs()->currentWidget(), page) << "choosing hw shows its controls";
+    QCheckBox* hlt = pane.vmcsControls()->checkBox("HLT exiting");
+    ASSERT_NE(hlt, nullptr);
+    EXPECT_TRUE(hlt->isChecked());
+    EXPECT_TRUE(hlt->toolTip().contains("primary processor-based controls, bit 7")) << hlt->toolTip().toStdString();
+    QCheckBox* cpuid = pane.vmcsControls()->checkBox("CPUID, VMCALL, triple fault");
+    ASSERT_NE(cpuid, nullptr);
+    EXPECT_TRUE(cpuid->isChecked() && !cpuid->isEnabled()) << "CPUID always exits: shown, not a choice";
+
+    clickAndWait(&pane, pane.runButton());
+    ASSERT_TRUE(pane.statusLabel()->text().contains("exit code 0")) << pane.statusLabel()->text().toStdString();
+    const qulonglong hlt_exits = tableValue(pane.countersTable(), "exits.hlt").remove(',').toULongLong();
+    ASSERT_GT(hlt_exits, 0u) << "the guest idles in hlt, and HLT exiting is on";
+    const qulonglong interrupts = tableValue(pane.countersTable(), "exits.external_interrupt").remove(',').toULongLong();
+
+    hlt->click();
+    ASSERT_FALSE(hlt->isChecked());
+    EXPECT_TRUE(pane.statusLabel()->text().contains("next run")) << pane.statusLabel()->text().toStdString();
+    EXPECT_FALSE(pane.vmcsControls()->controls().hlt_exiting);
+    QTest::mouseClick(pane.resetButton(), Qt::LeftButton);
+    clickAndWait(&pane, pane.runButton());
+    ASSERT_TRUE(pane.statusLabel()->text().contains("exit code 0")) << pane.statusLabel()->text().toStdString();
+    const QString unticked = tableValue(pane.countersTable(), "exits.hlt").remove(',');
+    EXPECT_TRUE(unticked.isEmpty() || unticked == "0") << "exits.hlt = " << unticked.toStdString();
+    for (int r = 0; r < pane.reasonsTable()->rowCount(); ++r)
+        EXPECT_FALSE(pane.reasonsTable()->item(r, 0)->text().startsWith("HLT")) << "no HLT row in the exit table";
+    // The guest now sleeps in hlt until the timer's interrupt exits instead.
+    EXPECT_GT(tableValue(pane.countersTable(), "exits.external_interrupt").remove(',').toULongLong(), interrupts);
+
+    // A bad port list is the pane's readable error, not a run with half the controls.
+    pane.vmcsControls()->checkBox("use I/O bitmaps")->click();
+    auto* ports = pane.vmcsControls()->findChild<QLineEdit*>("ioBitmapPorts");
+    ASSERT_NE(ports, nullptr);
+    ports->setText("0x3f8 serial");
+    QTest::mouseClick(pane.resetButton(), Qt::LeftButton);
+    QTest::mouseClick(pane.runButton(), Qt::LeftButton);
+    EXPECT_FALSE(pane.isRunning());
+    EXPECT_TRUE(pane.statusLabel()->text().contains("'serial' is not a port number")) << pane.statusLabel()->text().toStdString();
+
+    pane.monitorBox()->setCurrentIndex(pane.monitorBox()->findData("trap"));
+    EXPECT_FALSE(pane.viewTabs()->isTabEnabled(pane.viewTabs()->indexOf(page))) << "trap mode has no VMCS";
 }
 
 // Draws the panes' new views in the light and dark themes and in presentation mode. Each

@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "app/gui/containers_pane.h"
 #include "app/gui/cost_model_editor.h"
 #include "app/gui/emulation_pane.h"
+#include "app/gui/lessons_panel.h"
 #include "app/gui/main_window.h"
 #include "app/gui/paravirt_pane.h"
 #include "app/gui/tour_view.h"
@@ -310,6 +312,71 @@ TEST(MainWindow, TheRunTraceAndAPaneScreenshotCanBeExported) {
     for (int y = 0; y < shot.height(); y += 3)
         for (int x = 0; x < shot.width(); x += 3) colours.insert(shot.pixel(x, y));
     EXPECT_GT(colours.size(), 10) << "a drawn pane, not a blank image";
+}
+
+// Issue 7: a lesson step's own run appears in its world's pane -- the scenario's guest, mode
+// and numbers, not a default run the pane makes of its own -- and agrees with the headless
+// `virtlab lesson run`.
+TEST(MainWindow, ALessonStepShowsTheScenariosOwnRunInTheTrapPane) {
+    QTemporaryDir dir;
+    vl::gui::MainWindow window({}, dir.path() + "/progress.json");
+    window.show();
+    vl::gui::LessonsPanel* panel = window.lessonsPanel();
+    ASSERT_TRUE(panel->openLesson("04-trap-and-emulate"));
+    panel->openStep(1);  // "Every privileged instruction traps": lab.vm({mode: "trap"})
+    auto* pane = window.trapPane();
+    // The pane set to something else first, so the lesson's settings must replace it.
+    pane->monitorBox()->setCurrentIndex(pane->monitorBox()->findData("bt"));
+    window.setActivePane(window.emulationPane());
+
+    vl::lessons::ScenarioResult result;
+    bool done = false;
+    QObject::connect(panel, &vl::gui::LessonsPanel::scenarioFinished, &window,
+                     [&](const vl::lessons::ScenarioResult& r) {
+                         result = r;
+                         done = true;
+                     });
+    QSignalSpy pane_shown(pane, &WorldPane::runFinished);
+    QTest::mouseClick(panel->runButton(), Qt::LeftButton);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return done; }, 60000)) << "the scenario did not finish";
+    ASSERT_TRUE(result.passed()) << result.error.toStdString();
+    ASSERT_EQ(result.world_runs.size(), 1u);
+
+    EXPECT_EQ(pane_shown.count(), 1);
+    EXPECT_FALSE(pane->isRunning()) << "the pane shows the scenario's run; it does not start one of its own";
+    EXPECT_EQ(window.activePane(), pane) << "the pane that shows the run came forward";
+    EXPECT_EQ(pane->guestBox()->currentText(), "guest/kernel.bin");
+    EXPECT_EQ(pane->monitorBox()->currentData().toString(), "trap");
+    EXPECT_TRUE(pane->statusLabel()->text().contains("Lesson 04-trap-and-emulate, step 2: lab.vm"))
+        << pane->statusLabel()->text().toStdString();
+    EXPECT_TRUE(pane->outputView()->toPlainText().contains("VirtLab guest kernel"));
+
+    // The same numbers as the headless lesson run of that step, and as the question's answer.
+    const auto cli = vl::test::runVirtlab({"lesson", "run", "04-trap-and-emulate", "--json"});
+    ASSERT_EQ(cli.exit_status, 0) << cli.err;
+    QJsonObject headless;
+    const QJsonObject lesson = QJsonDocument::fromJson(QByteArray::fromStdString(cli.out))["lessons"][0].toObject();
+    for (const auto& value : lesson["runs"].toArray())
+        if (const QJsonObject run = value.toObject(); run["step"].toInt() == 1) headless = run["counters"].toObject();
+    ASSERT_FALSE(headless.isEmpty()) << cli.out;
+    for (const char* name : {"guest_instructions", "vmm_entries", "traps", "traps.cli", "traps.sti", "traps.in",
+                             "traps.out", "modeled_cycles"})
+        EXPECT_EQ(tableValue(pane->countersTable(), name).remove(',').toLongLong(), headless[name].toInteger()) << name;
+    EXPECT_EQ(tableValue(pane->countersTable(), "traps.cli").remove(',').toLongLong(),
+              result.answers.value("cli_traps").toInteger());
+    bool cli_row = false;
+    for (int r = 0; r < pane->reasonsTable()->rowCount(); ++r)
+        if (pane->reasonsTable()->item(r, 0)->text() == "cli")
+            cli_row = pane->reasonsTable()->item(r, 1)->text().remove(',').toLongLong() == headless["traps.cli"].toInteger();
+    EXPECT_TRUE(cli_row) << "the By reason table shows the lesson's cli traps";
+    // The hint highlight("traps.cli") marks the row of the lesson's run.
+    ASSERT_GE(pane->countersTable()->currentRow(), 0);
+    EXPECT_EQ(pane->countersTable()->item(pane->countersTable()->currentRow(), 0)->text(), "traps.cli");
+
+    // Its settings are loaded: Run repeats the very run (the monitor is deterministic).
+    QTest::mouseClick(pane->resetButton(), Qt::LeftButton);
+    clickRunAndWait(pane);
+    EXPECT_EQ(tableValue(pane->countersTable(), "traps.cli").remove(',').toLongLong(), headless["traps.cli"].toInteger());
 }
 
 }  // namespace

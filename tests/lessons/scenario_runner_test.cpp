@@ -107,4 +107,28 @@ TEST(ScenarioRunner, EmulationReturnsAPlainObject) {
     EXPECT_TRUE(r.passed());
 }
 
+// The GUI shows a step's own world runs in the panes: each run that ended without an error is
+// kept, in order, with the settings it was given and the numbers the script saw.
+TEST(ScenarioRunner, KeepsEachWorldRunForThePanes) {
+    const auto r = run("var run = lab.vm({mode: 'trap', events: 'trap'});\n"
+                       "answer('cli', run.counters['traps.cli']);\n"
+                       "answer('events', run.events_total);\n"
+                       "try { lab.vm({mode: 'nonsense'}); } catch (e) {}\n"
+                       "lab.emulate({program: 'tour/tour-i386', engine: 'arm-direct'});\n");
+    ASSERT_FALSE(r.broken()) << r.error.toStdString();
+    ASSERT_EQ(r.world_runs.size(), 2u) << "the refused call made no run";
+    const auto& vm = r.world_runs[0];
+    EXPECT_EQ(vm.call, "lab.vm");
+    EXPECT_EQ(vm.options.value("mode").toString(), "trap");
+    EXPECT_EQ(vm.state, vl::RunState::Finished);
+    EXPECT_EQ(static_cast<qint64>(vm.counters.at("traps.cli")), r.answers.value("cli").toInteger());
+    EXPECT_NE(vm.snapshot.console.find("VirtLab guest kernel"), std::string::npos);
+    // The script's `events` took only traps; the pane gets the latest events of every kind.
+    ASSERT_FALSE(vm.events.empty());
+    EXPECT_LE(vm.events.size(), vl::lessons::kRecordedEvents);
+    EXPECT_LT(vm.events.front().seq, vm.events.back().seq) << "oldest first";
+    EXPECT_EQ(r.world_runs[1].call, "lab.emulate");
+    EXPECT_EQ(r.world_runs[1].state, vl::RunState::Failed);
+}
+
 }  // namespace
