@@ -30,6 +30,17 @@ enum class RunState {
     Failed,      // the guest/container crashed or could not be run (see failure())
 };
 
+// The name JSON answers and lesson scripts use: "ready", "paused", "finished", "failed".
+constexpr const char* runStateName(RunState state) {
+    switch (state) {
+    case RunState::Ready: return "ready";
+    case RunState::Paused: return "paused";
+    case RunState::Finished: return "finished";
+    case RunState::Failed: return "failed";
+    }
+    return "failed";
+}
+
 class Engine {
 public:
     virtual ~Engine() = default;

@@ -22,16 +22,6 @@ QJsonArray hintsOf(const ScenarioResult& result) {
     return out;
 }
 
-QString stateName(RunState state) {
-    switch (state) {
-    case RunState::Ready: return "ready";
-    case RunState::Paused: return "paused";
-    case RunState::Finished: return "finished";
-    case RunState::Failed: return "failed";
-    }
-    return "failed";
-}
-
 QJsonArray runsOf(const ScenarioResult& result, int step) {
     QJsonArray out;
     for (const auto& run : result.world_runs) {
@@ -50,7 +40,7 @@ QJsonObject toJson(const WorldRun& run) {
     return QJsonObject{{"call", run.call},
                        {"options", QJsonObject::fromVariantMap(run.options)},
                        {"world", run.world},
-                       {"state", stateName(run.state)},
+                       {"state", runStateName(run.state)},
                        {"exit_code", run.exit_code},
                        {"failure", run.failure},
                        {"seconds", run.seconds},

@@ -9,19 +9,6 @@
 #include "core/error.h"
 
 namespace vl::lessons {
-namespace {
-
-QString stateName(RunState state) {
-    switch (state) {
-    case RunState::Ready: return "ready";
-    case RunState::Paused: return "paused";
-    case RunState::Finished: return "finished";
-    case RunState::Failed: return "failed";
-    }
-    return "failed";
-}
-
-}  // namespace
 
 void checkKeys(const QVariantMap& options, const QString& call, const QStringList& valid) {
     for (auto it = options.begin(); it != options.end(); ++it)
@@ -113,7 +100,7 @@ QVariantMap runToEnd(Engine& engine, ActiveEngine& active, const std::function<b
 
     QVariantMap out;
     out["world"] = QString::fromStdString(engine.world());
-    out["state"] = stateName(state);
+    out["state"] = runStateName(state);
     out["exit_code"] = engine.exitCode();
     out["failure"] = QString::fromStdString(engine.failure());
     out["seconds"] = seconds;
