@@ -36,6 +36,11 @@ struct EmulationOptions {
     uint64_t max_instructions = 0;      // 0: no limit; reaching it ends the run as Failed
     std::vector<std::string> argv;      // empty: {image.path}
     std::vector<std::string> envp;
+    // DbtEngine: count each translated block's executions (a 4-word preamble with a load and a
+    // store per block entry, which Unicorn runs on its slow memory path: the bench measured
+    // the translator 2.6x slower with it). Off, the preamble is 4 nops and every count is 0;
+    // the benchmark and the lockstep comparison turn it off.
+    bool count_block_hits = true;
 };
 
 class UnicornX86Engine : public Engine, private SyscallHost {

@@ -97,7 +97,9 @@ Result measure(const std::string& name, const std::string& path, const std::opti
     const emu::GuestImage image = emu::loadGuest(path);
     Result r;
     r.name = name;
-    emu::DbtEngine dbt(image);
+    emu::EmulationOptions no_hit_counts;
+    no_hit_counts.count_block_hits = false;  // instrumentation for the GUI and `emulate`, not the translator
+    emu::DbtEngine dbt(image, no_hit_counts);
     const double dbt_seconds = runTimed(dbt, name, "the translator");
     emu::UnicornX86Engine ref(image);
     const double ref_seconds = runTimed(ref, name, "Unicorn x86");

@@ -35,7 +35,7 @@ std::vector<uint32_t> countingPreamble(uint64_t at, uint64_t counter) {
 
 }  // namespace
 
-CodeCache::CodeCache(uc_engine* uc) : uc_(uc) {
+CodeCache::CodeCache(uc_engine* uc, bool count_hits) : count_hits_(count_hits), uc_(uc) {
     check(uc_mem_map(uc_, kCodeCacheAddress, kCodeCacheSize, UC_PROT_READ | UC_PROT_EXEC), "map the code cache");
     check(uc_mem_map(uc_, kLookupAddress, kLookupBytes, UC_PROT_READ), "map the lookup table");
     check(uc_mem_map(uc_, kHitCounterAddress, kHitCounterBytes, UC_PROT_READ | UC_PROT_WRITE), "map the hit counters");
@@ -93,7 +93,9 @@ const TranslatedBlock& CodeCache::insert(TranslatedBlock block) {
     const uint64_t counter = kHitCounterAddress + uint64_t(slot) * 8;
     const uint64_t zero = 0;
     check(uc_mem_write(uc_, counter, &zero, sizeof zero), "clear a hit counter");
-    const std::vector<uint32_t> preamble = countingPreamble(cursor_, counter);
+    constexpr uint32_t kNop = 0xD503201F;
+    const std::vector<uint32_t> preamble =
+        count_hits_ ? countingPreamble(cursor_, counter) : std::vector<uint32_t>(kHitPreambleWords, kNop);
     check(uc_mem_write(uc_, cursor_, preamble.data(), preamble.size() * 4), "write a counting preamble");
     cursor_ += (kHitPreambleWords + block.code.size()) * 4;
     auto owned = std::make_unique<TranslatedBlock>(std::move(block));

@@ -33,7 +33,8 @@ inline constexpr uint32_t kHitPreambleWords = 4;
 class CodeCache {
 public:
     // Maps the code region, the exit page, the lookup table and the hit counters into `uc`.
-    explicit CodeCache(uc_engine* uc);
+    // With count_hits false the preamble is nops (same layout) and hits() is always 0.
+    CodeCache(uc_engine* uc, bool count_hits);
 
     // Where execution of `block` starts: its counting preamble (every branch into a block,
     // and the dispatcher, goes there).
@@ -78,6 +79,7 @@ private:
     void chainTo(uint64_t site, uint64_t entry);
     uint64_t counterAddress(const TranslatedBlock& block) const;
 
+    bool count_hits_;
     uc_engine* uc_;
     uint64_t cursor_ = kCodeCacheAddress;
     uint64_t flushes_ = 0;

@@ -59,7 +59,7 @@ void DbtEngine::reset() {
     uc_hook_add(uc.get(), &smc_hook, UC_HOOK_MEM_WRITE_PROT, reinterpret_cast<void*>(&DbtEngine::onWriteProtected), this, 1, 0);
     uc_hook_add(uc.get(), &mem_hook, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&DbtEngine::onBadMemory), this, 1, 0);
     uc_ = std::move(uc);
-    cache_ = std::make_unique<CodeCache>(uc_.get());
+    cache_ = std::make_unique<CodeCache>(uc_.get(), options_.count_block_hits);
 
     // Linux starts a process with every general register zero except esp, and eflags 0x202.
     for (unsigned i = 0; i < 31; ++i) setReg(xReg(i), 0);

@@ -66,6 +66,7 @@ CompareResult compareLockstep(const GuestImage& image, const EmulationOptions& o
                               uint64_t max_blocks) {
     EmulationOptions quiet = options;
     quiet.trace = false;
+    quiet.count_block_hits = false;  // nothing reads them here, and they cost Unicorn slow-path memory accesses
     DbtEngine dbt(image, quiet);
     UnicornX86Engine ref(image, quiet);
     CompareResult result;
