@@ -179,6 +179,23 @@ TEST(DbtHitCounts, HitsTimesBlockLengthsAddUpToTheGuestInstructions) {
     EXPECT_EQ(instructions, dbt.guestInstructions());
 }
 
+TEST(DbtHitCounts, WithoutCountingTheRunIsTheSameAndEveryCountIsZero) {
+    const GuestImage image = loadGuest(vl::builtAsset("tour/tour-i386"));
+    EmulationOptions uncounted;
+    uncounted.count_block_hits = false;
+    DbtEngine counted(image), plain(image, uncounted);
+    ASSERT_EQ(counted.run(), RunState::Finished) << counted.failure();
+    ASSERT_EQ(plain.run(), RunState::Finished) << plain.failure();
+    EXPECT_EQ(plain.snapshot().console, counted.snapshot().console);
+    EXPECT_EQ(plain.guestInstructions(), counted.guestInstructions());
+    EXPECT_EQ(plain.hostInstructions(), counted.hostInstructions());
+    EXPECT_EQ(plain.counters().at("blocks"), counted.counters().at("blocks"));
+    uint64_t counted_hits = 0;
+    for (const DbtBlockStats& b : counted.blockStats()) counted_hits += b.hits;
+    EXPECT_GT(counted_hits, 0u);
+    for (const DbtBlockStats& b : plain.blockStats()) EXPECT_EQ(b.hits, 0u) << hex32(b.guest_address);
+}
+
 TEST(DbtHitCounts, BudgetExitsAreNotCountedAsHits) {
     // Budgets of one instruction end almost every entry with the prologue's budget exit.
     const GuestImage image = loadGuest(vl::builtAsset("programs/fib.bin"));
