@@ -261,15 +261,6 @@ private:
 
 }  // namespace
 
-namespace {
-
-std::string hexWord(uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08x", v);
-    return buf;
-}
-
-}  // namespace
 
 std::string FuzzCase::source() const { return "org " + std::to_string(kFlatLoadAddress) + "\n" + code("fuzz_case", ""); }
 
@@ -297,7 +288,7 @@ std::string FuzzCase::code(const std::string& label, const std::string& next) co
     for (size_t w = 0; w < words; ++w) {
         const size_t i = 4 * w;
         const uint32_t word = data[i] | data[i + 1] << 8 | data[i + 2] << 16 | uint32_t(data[i + 3]) << 24;
-        s += (w % 8 == 0 ? (w == 0 ? ".data:  dd " : "        dd ") : ", ") + hexWord(word) + (w % 8 == 7 || w + 1 == words ? "\n" : "");
+        s += (w % 8 == 0 ? (w == 0 ? ".data:  dd " : "        dd ") : ", ") + hex32(word) + (w % 8 == 7 || w + 1 == words ? "\n" : "");
     }
     return s;
 }

@@ -46,6 +46,17 @@
 
 namespace {
 
+// Removes a test's image from the store on every path out of the test.
+struct RemoveImageAtEnd {
+    std::string name;
+    ~RemoveImageAtEnd() {
+        try {
+            vl::ct::image::ImageStore().remove(name);
+        } catch (...) {
+        }
+    }
+};
+
 namespace fs = std::filesystem;
 using vl::gui::ContainersPane;
 
@@ -312,15 +323,7 @@ TEST(ContainersPane, BuildsAnImageWithProgressThenRunsItAndShowsItsLayers) {
         out << "FROM busybox\nRUN echo from-the-layer > /hello && rm /etc/hostname\nCMD cat /hello\n";
     }
     const std::string name = "guitest/pane-" + std::to_string(::getpid());
-    struct RemoveImage {
-        std::string name;
-        ~RemoveImage() {
-            try {
-                vl::ct::image::ImageStore().remove(name);
-            } catch (...) {
-            }
-        }
-    } remove_image{name};
+    const RemoveImageAtEnd remove_image{name};
 
     ContainersPane pane;
     pane.show();
@@ -370,15 +373,7 @@ TEST(RootfsBuildDialog, CancellingAnImageBuildMidRunLeavesNoDebrisAndTheWindowWo
         out << "FROM busybox\nRUN echo " << marker << " && sleep 60\n";
     }
     const std::string name = "guitest/cancel-" + std::to_string(::getpid());
-    struct RemoveImage {
-        std::string name;
-        ~RemoveImage() {
-            try {
-                vl::ct::image::ImageStore().remove(name);
-            } catch (...) {
-            }
-        }
-    } remove_image{name};
+    const RemoveImageAtEnd remove_image{name};
     const vl::ct::image::ImageStore store;
     auto staging = [&] {
         std::vector<std::string> out;
