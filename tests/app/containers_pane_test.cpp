@@ -5,7 +5,11 @@
 // container answers in the terminal. The build dialog's Cancel leaves nothing half-built.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <QApplication>
@@ -296,6 +300,53 @@ TEST(RootfsBuildDialog, CancelMidBuildLeavesNoHalfBuiltRootfsAndARealBuildThenSu
     ASSERT_TRUE(finished.wait(60000));
     EXPECT_TRUE(finished.first().at(0).toBool()) << finished.first().at(1).toString().toStdString();
     EXPECT_TRUE(vl::ct::BusyboxRootfs(target, "/bin/busybox").isCurrent());
+}
+
+namespace {
+
+// A process holding the builders' lock on `rootfs_dir` for `hold_ms`, then exiting; returns its pid.
+pid_t holdBuildLock(const std::string& rootfs_dir, int hold_ms) {
+    const fs::path target(rootfs_dir);
+    const std::string lock = (target.parent_path() / ("." + target.filename().string() + ".lock")).string();
+    int ready[2];
+    if (::pipe(ready) != 0) return -1;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT, 0600);
+        ::flock(fd, LOCK_EX);
+        (void)!::write(ready[1], "x", 1);
+        ::usleep(static_cast<useconds_t>(hold_ms) * 1000);
+        ::_exit(0);
+    }
+    char byte;
+    (void)!::read(ready[0], &byte, 1);
+    ::close(ready[0]);
+    ::close(ready[1]);
+    return pid;
+}
+
+}  // namespace
+
+// After a cancel the builder is reaped while the rest of its killed process group may still hold
+// the lock for a moment: the cleanup waits for it, but never removes a live builder's staging.
+TEST(RootfsBuildDialog, CleanupWaitsForADyingBuilderButLeavesALiveOnesStaging) {
+    vl::TempDir dir("virtlab-rootfs-lock");
+    const std::string target = dir.path() + "/busybox";
+    const fs::path staging = dir.path() + "/.busybox.build-AbCdEf";
+    fs::create_directories(staging / "bin");
+
+    const pid_t live = holdBuildLock(target, 4000);
+    ASSERT_GT(live, 0);
+    EXPECT_EQ(vl::gui::RootfsBuildDialog::removeAbandonedRootfsStaging(target), 0);
+    EXPECT_TRUE(fs::exists(staging / "bin")) << "a build under way keeps its staging";
+    ::kill(live, SIGKILL);
+    ::waitpid(live, nullptr, 0);
+
+    const pid_t dying = holdBuildLock(target, 300);
+    ASSERT_GT(dying, 0);
+    EXPECT_EQ(vl::gui::RootfsBuildDialog::removeAbandonedRootfsStaging(target), 1);
+    EXPECT_FALSE(fs::exists(staging));
+    ::waitpid(dying, nullptr, 0);
 }
 
 TEST(RootfsBuildDialog, AMissingBusyboxIsAReadableErrorNotACrash) {
