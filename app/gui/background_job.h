@@ -31,6 +31,8 @@ public:
     bool start(Work work);  // false when a job is already running
     void cancel();
     bool isRunning() const { return running_; }
+    // The units of work done so far, as the job last reported (any thread).
+    uint64_t done() const { return control_.done; }
 
 signals:
     void progress(uint64_t done, uint64_t total);

@@ -4,6 +4,7 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -11,7 +12,11 @@
 #include <QSpinBox>
 #include <QTabWidget>
 
+#include <QLocale>
+#include <QRegularExpression>
+
 #include <cmath>
+#include <cstring>
 
 #include "app/gui/cgroup_gauges.h"
 #include "app/gui/container_probe.h"
@@ -24,6 +29,7 @@
 #include "app/gui/rootfs_build_dialog.h"
 #include "containers/container_engine.h"
 #include "containers/image/image_store.h"
+#include "containers/limits.h"
 #include "core/error.h"
 
 namespace vl::gui {
@@ -47,6 +53,39 @@ std::string registerValue(const Snapshot& snapshot, const std::string& name) {
     for (const auto& [key, value] : snapshot.registers)
         if (key == name) return value;
     return {};
+}
+
+// One word for `sh -c`, quoted only when the shell would otherwise split or expand it.
+QString shellQuoted(const QString& word) {
+    static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_@%+=:,./-]+$"));
+    if (plain.match(word).hasMatch()) return word;
+    return '\'' + QString(word).replace('\'', QStringLiteral("'\\''")) + '\'';
+}
+
+QString mib(uint64_t bytes) { return QLocale::c().toString(double(bytes) / double(1 << 20), 'g', 6) + " MiB"; }
+
+// A cgroup reading the runtime reported at the end ("oom_kills 1"), in words when it is a
+// limit or a limit's consequence; nothing for the plain readings.
+std::optional<QString> limitEvent(const std::string& detail) {
+    const size_t space = detail.find(' ');
+    if (space == std::string::npos) return std::nullopt;
+    const std::string name = detail.substr(0, space);
+    uint64_t value = 0;
+    try {
+        value = std::stoull(detail.substr(space + 1));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    const QString n = QLocale::c().toString(static_cast<qulonglong>(value));
+    // Short: the Events view is a narrow pane's; the reading's name links the line to Counters.
+    if (name == "memory_limit_bytes") return QObject::tr("limit: memory %1").arg(mib(value));
+    if (name == "pids_max") return QObject::tr("limit: %1 processes").arg(n);
+    if (value == 0) return std::nullopt;
+    if (name == "oom_kills") return QObject::tr("OOM: %1 process(es) killed at the memory limit").arg(n);
+    if (name == "memory_limit_hits") return QObject::tr("limit hit: memory, %1 times (memory_limit_hits)").arg(n);
+    if (name == "pids_limit_hits") return QObject::tr("limit hit: %1 fork()s refused (pids_limit_hits)").arg(n);
+    if (name == "cpu_throttled_periods") return QObject::tr("limit hit: CPU throttled in %1 periods").arg(n);
+    return std::nullopt;
 }
 
 }  // namespace
@@ -96,11 +135,13 @@ ContainersPane::ContainersPane(QWidget* parent)
     limits->addWidget(memory_mib_);
     limits->addWidget(pids_);
     limits->addWidget(cpus_);
-    form->addRow(tr("Memory · pids · CPU"), limits);
-    auto* net_row = new QHBoxLayout;
-    net_row->addWidget(network_, 1);
-    net_row->addWidget(build_button_);
-    form->addRow(tr("Network"), net_row);
+    // A pane a quarter of a 1900-pixel window wide has no room for this label on one line.
+    auto* limits_label = new QLabel(tr("Memory · pids · CPU"));
+    limits_label->setWordWrap(true);
+    form->addRow(limits_label, limits);
+    form->addRow(tr("Network"), network_);
+    // A row of its own: beside the network choice both were cut off in a narrow pane.
+    form->addRow(build_button_);
     controlsLayout()->addLayout(form);
 
     namespaces_ = new NamespaceTable;
@@ -179,20 +220,8 @@ EngineRunner::Factory ContainersPane::engineFactory() {
     if (!image_name.isEmpty()) image = ct::image::ImageStore().resolve(image_name.toStdString());
     image_run_ = image.has_value();
 
-    // A fresh run: the views start empty, the gauges know the limits asked for.
-    namespaces_->clear();
-    timeline_->setPhases({});
-    network_view_->clear();
-    gauges_->clear();
-    gauges_->setRequestedLimits(config.memory_bytes, config.pids_max, config.cpu_quota_us);
-    terminal_->setContainer({}, false);
-    terminal_->showCommand(command_->text().trimmed());
+    startViews(command_->text().trimmed(), config.memory_bytes, config.pids_max, config.cpu_quota_us);
     if (image) layers_->showImageStack(*image);
-    container_running_ = false;
-    live_phases_.clear();
-    stdout_decoder_.resetState();
-    stderr_decoder_.resetState();
-    live_stdout_bytes_ = 0;
 
     auto handle = std::make_shared<RunHandle>();
     handle_ = handle;
@@ -206,6 +235,72 @@ EngineRunner::Factory ContainersPane::engineFactory() {
         handle->id = engine->id();
         return engine;
     };
+}
+
+void ContainersPane::startViews(const QString& command, std::optional<uint64_t> memory_bytes,
+                                std::optional<uint64_t> pids_max, std::optional<uint64_t> cpu_quota_us) {
+    // A fresh run: the views start empty, the gauges know the limits asked for.
+    namespaces_->clear();
+    timeline_->setPhases({});
+    network_view_->clear();
+    gauges_->clear();
+    gauges_->setRequestedLimits(memory_bytes, pids_max, cpu_quota_us);
+    terminal_->setContainer({}, false);
+    terminal_->showCommand(command);
+    container_running_ = false;
+    live_phases_.clear();
+    stdout_decoder_.resetState();
+    stderr_decoder_.resetState();
+    live_stdout_bytes_ = 0;
+}
+
+bool ContainersPane::loadRunSettings(const lessons::WorldRun& run) {
+    // lab.container's options as lessons/world_runs.cpp reads them (the lesson ran with them,
+    // so they parse; a failure here only means the controls cannot take them).
+    if (run.call != "lab.container") return false;
+    const QVariantMap& o = run.options;
+    auto text = [](const QVariant& v, int precision = 0) {
+        if (v.typeId() == QMetaType::QString) return v.toString().toStdString();
+        return (precision ? QString::number(v.toDouble(), 'g', precision) : QString::number(v.toULongLong())).toStdString();
+    };
+    std::optional<uint64_t> memory, pids, quota;
+    try {
+        if (o.contains("memory")) memory = ct::parseMemorySize(text(o.value("memory")), "lab.container: memory");
+        if (o.contains("pids")) pids = ct::parsePidsLimit(text(o.value("pids")), "lab.container: pids");
+        if (o.contains("cpus")) quota = ct::parseCpuQuota(text(o.value("cpus"), 10), "lab.container: cpus");
+    } catch (const std::exception&) {
+        return false;
+    }
+    QString command = o.value("command").toString();
+    if (o.contains("argv")) {
+        QStringList words;
+        for (const QVariant& word : o.value("argv").toList()) words << shellQuoted(word.toString());
+        command = words.join(' ');
+    }
+
+    // The views show the lesson's container, whatever the controls can take of its settings.
+    startViews(command, memory, pids, quota);
+    handle_ = std::make_shared<RunHandle>();
+    handle_->id = registerValue(run.snapshot, "id");
+    image_run_ = o.contains("image");
+
+    // What the run box cannot say: a host program bound in, an image of the scenario's own
+    // store (gone with the scenario), a rootless container; and limits finer than its steps.
+    const bool memory_fits = !memory || (*memory % (1ull << 20) == 0 && (*memory >> 20) <= uint64_t(memory_mib_->maximum()));
+    const double cores = quota ? double(*quota) / ct::kCpuPeriodUs : 0;
+    const bool cpus_fit = std::abs(cores * 100 - std::round(cores * 100)) < 1e-6;  // the spin box's two decimals
+    const bool pids_fit = !pids || *pids <= uint64_t(pids_->maximum());
+    if (command.isEmpty() || o.contains("program") || o.contains("image") ||
+        o.value("rootless").toBool() || !memory_fits || !cpus_fit || !pids_fit)
+        return false;
+    command_->setText(command);
+    hostname_->setText(o.value("hostname").toString());
+    memory_mib_->setValue(memory ? static_cast<int>(*memory >> 20) : 0);
+    pids_->setValue(pids ? static_cast<int>(*pids) : 0);
+    cpus_->setValue(cores);
+    network_->setCurrentIndex(std::max(0, network_->findData(o.value("net", "none").toString())));
+    layers_->imageBox()->setCurrentIndex(0);  // the busybox root, as lab.container without image
+    return true;
 }
 
 void ContainersPane::sampleLive() {
@@ -275,6 +370,23 @@ void ContainersPane::showFinished(const RunOutcome& outcome) {
     if (!final_readings.empty()) gauges_->showFinal(final_readings);
     const std::string rootfs = registerValue(s, "rootfs");
     if (!image_run_ && !rootfs.empty()) layers_->showBusyboxStack(rootfs, registerValue(s, "rootfs mount"));
+}
+
+bool ContainersPane::listsEvent(const vl::Event& e) const {
+    return e.kind != "stdout" && e.kind != "stderr";  // the Terminal and Output views have those
+}
+
+QString ContainersPane::describeEvent(const vl::Event& e) const {
+    const QString detail = QString::fromStdString(e.detail);
+    if (e.kind == "cgroup")
+        if (auto line = limitEvent(e.detail)) return *line;
+    if (e.kind == "exit") {
+        // 128 + N: the shell's way of saying signal N ended the command (137: SIGKILL, the OOM killer's).
+        const int code = detail.section(' ', -1).toInt();
+        if (code > 128 && code < 128 + 65)
+            return tr("exit: %1 = 128 + signal %2 (%3)").arg(detail).arg(code - 128).arg(QString::fromLocal8Bit(strsignal(code - 128)));
+    }
+    return QString::fromStdString(e.kind) + ": " + detail;
 }
 
 QStringList ContainersPane::leadingCounters() const { return {"exit_code", "run_us"}; }

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "app/gui/phase_timeline.h"
@@ -66,6 +67,11 @@ protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
     QString listingTitle() const override;
+    bool loadRunSettings(const lessons::WorldRun& run) override;
+    // Output is the Terminal's and the Output view's; the Events view lists the runtime's own
+    // events (phases, the command running, namespaces, limits, OOM kills, exit) in words.
+    bool listsEvent(const vl::Event& event) const override;
+    QString describeEvent(const vl::Event& event) const override;
 
 private:
     // The container id, written by the engine factory on the worker thread.
@@ -74,6 +80,9 @@ private:
         std::string id;
     };
 
+    // Empties the views for a new run (the pane's own or a lesson's) of `command`, limited so.
+    void startViews(const QString& command, std::optional<uint64_t> memory_bytes, std::optional<uint64_t> pids_max,
+                    std::optional<uint64_t> cpu_quota_us);
     void sampleLive();
     // The engine's events while it runs: each start-up phase as it ends grows the timeline,
     // each piece of output is appended to the terminal and the Output view.

@@ -1,6 +1,9 @@
 #include "app/gui/emulation_pane.h"
 
+#include <QAbstractItemView>
 #include <QComboBox>
+#include <QDir>
+#include <QFile>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QPushButton>
@@ -35,6 +38,12 @@ EmulationPane::EmulationPane(QWidget* parent)
     engine_->addItem(tr("x86 CPU (Unicorn) + Linux syscalls"), "unicorn");
     engine_->addItem(tr("VirtLab's x86 -> AArch64 translator on the ARM64 CPU"), "dbt");
     engine_->addItem(tr("x86 bytes on the ARM64 CPU"), "arm-direct");
+    // Sized by its longest entry the box pushed the form's labels out of a narrow pane; it
+    // shows what fits, its list opens wide enough for every entry.
+    engine_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    engine_->setMinimumContentsLength(16);
+    engine_->view()->setMinimumWidth(engine_->view()->sizeHintForColumn(0) + 24);
+    engine_->setToolTip(engine_->currentText());
 
     auto* form = new QFormLayout;
     form->addRow(tr("Program"), picker_);
@@ -43,10 +52,10 @@ EmulationPane::EmulationPane(QWidget* parent)
 
     step_guest_ = new QPushButton(tr("Step x86 instruction"));
     step_guest_->setObjectName("stepGuest");
-    step_guest_->setToolTip(tr("Run the translated code up to the first AArch64 instruction of the next x86 instruction"));
+    step_guest_->setToolTip(tr("Run the translated code up to the first AArch64 instruction of the next x86 instruction (Ctrl+F10)"));
     step_host_ = new QPushButton(tr("Step AArch64 instruction"));
     step_host_->setObjectName("stepHost");
-    step_host_->setToolTip(tr("Run exactly one AArch64 instruction of the translated code on the ARM64 CPU"));
+    step_host_->setToolTip(tr("Run exactly one AArch64 instruction of the translated code on the ARM64 CPU (Ctrl+F11)"));
     auto* steps = new QHBoxLayout;
     steps->addWidget(step_guest_);
     steps->addWidget(step_host_);
@@ -79,11 +88,24 @@ EmulationPane::EmulationPane(QWidget* parent)
     // The translator's run(1) runs the whole block at eip (dbt_engine.h): say so where it matters.
     connect(engine_, &QComboBox::currentIndexChanged, this, [this] {
         const bool dbt = engine_->currentData().toString() == "dbt";
+        engine_->setToolTip(engine_->currentText());  // the whole name, when the box shows part of it
         stepButton()->setToolTip(dbt ? tr("Run the next translated block: the translator steps a block at a time (F10)")
                                      : tr("Execute one guest instruction (F10)"));
         updateStepButtons();
     });
     connect(this, &WorldPane::runFinished, this, &EmulationPane::updateStepButtons);
+    connect(&lesson_runner_, &EngineRunner::finished, this, [this] {
+        if (lesson_read_queued_) {
+            lesson_read_queued_ = false;
+            if (lesson_shown_) readLessonTranslation(lesson_read_path_);
+            return;
+        }
+        lesson_runner_.reset();  // what it translated is in the channel: its code cache can go
+        if (!lesson_shown_) return;  // the pane has run since: its own run is on show
+        inspection_ = lesson_channel_->latest();
+        showInspection(lesson_counters_);
+        emit lessonTranslationShown();
+    });
     updateStepButtons();
 }
 
@@ -115,6 +137,7 @@ void EmulationPane::showLiveHits() {
 EngineRunner::Factory EmulationPane::engineFactory() {
     const std::string path = picker_->selectedPath().toStdString();
     if (path.empty()) throwInput("no program chosen");
+    lesson_shown_ = false;
     last_engine_ = engine_->currentData().toString();
     const std::string engine = last_engine_.toStdString();
     if (engine == "dbt") {
@@ -138,16 +161,80 @@ QString EmulationPane::listingTitle() const {
     return tr("the last block executed");
 }
 
+bool EmulationPane::loadRunSettings(const lessons::WorldRun& run) {
+    // Until the pane runs again its views show the lesson's run, the translations included.
+    lesson_shown_ = true;
+    lesson_counters_ = run.counters;
+    inspection_ = {};
+    QString engine;
+    if (run.call == "lab.emulate") engine = run.options.value("engine", "unicorn").toString();
+    else if (run.call == "lab.translate") engine = "dbt";
+    const int engine_index = engine_->findData(engine);
+    if (engine_index < 0) return false;
+    last_engine_ = engine;  // what the counters and the listing are
+    // The pane has no instruction limit of its own: a run the limit cut short cannot be repeated.
+    if (run.failure.contains("instruction limit") || run.failure.contains("still running after")) return false;
+    if (run.options.contains("source")) {
+        const QString path = writeSnippet(run.options.value("source").toString());
+        if (path.isEmpty()) return false;
+        picker_->selectFile(path, tr("the lesson's snippet"));
+    } else if (!picker_->selectBuilt(run.options.value("program").toString())) {
+        return false;
+    }
+    engine_->setCurrentIndex(engine_index);
+    if (engine == "dbt") readLessonTranslation(picker_->selectedPath());
+    return true;
+}
+
+QString EmulationPane::writeSnippet(const QString& source) {
+    if (!snippet_dir_) snippet_dir_ = std::make_unique<QTemporaryDir>(QDir::tempPath() + "/virtlab-lesson-snippet-XXXXXX");
+    if (!snippet_dir_->isValid()) return {};
+    // What lab.translate assembles (lessons/translation_run.cpp): the snippet at the load address.
+    const QString path = snippet_dir_->filePath("lesson-snippet.asm");
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        file.write(("org 0x00400000\n" + source + "\n").toUtf8()) < 0)
+        return {};
+    return path;
+}
+
+void EmulationPane::readLessonTranslation(const QString& program_path) {
+    lesson_read_path_ = program_path;
+    if (lesson_runner_.isRunning()) {  // an earlier lesson run's read: stopped, then this one follows
+        lesson_read_queued_ = true;
+        lesson_runner_.pause();
+        return;
+    }
+    // The lesson's run kept its counters, not its translator: the same program translated
+    // again by the pane's inspecting translator gives the same blocks (the translator is
+    // deterministic), on a channel of its own so a run of the pane cannot mix with it.
+    lesson_channel_ = std::make_shared<DbtInspectionChannel>();
+    lesson_runner_.reset();
+    lesson_runner_.run([path = program_path.toStdString(), channel = lesson_channel_]() -> std::unique_ptr<Engine> {
+        return std::make_unique<InspectedDbtEngine>(emu::loadGuest(path), channel);
+    });
+}
+
 void EmulationPane::showTranslation(const RunOutcome& outcome) {
+    if (lesson_shown_) {
+        if (lesson_runner_.isRunning()) showNoTranslation(tr("Reading the lesson's translations..."));
+        else if (last_engine_ != "dbt") showNoTranslation(anotherCpuNote());
+        else showNoTranslation(tr("The lesson's run cannot be repeated here, so its translations are not shown."));
+        return;
+    }
     if (last_engine_ != "dbt") {
         forgetTranslation();
         return;
     }
     inspection_ = channel_->latest();
+    showInspection(outcome.counters);
+}
+
+void EmulationPane::showInspection(const Counters& counters) {
     if (!inspection_.valid) return forgetTranslation();
     shown_serial_ = inspection_.serial;
-    cache_view_->showCache(inspection_, outcome.counters);
-    register_map_->showState(inspection_, outcome.counters);
+    cache_view_->showCache(inspection_, counters);
+    register_map_->showState(inspection_, counters);
     host_view_->showStep(inspection_);
     // The block host stepping stands in, else the block that runs next; once the program has
     // ended there is none, so the listing stays on the block it showed (or the first one).
@@ -166,11 +253,19 @@ void EmulationPane::showBlock(uint32_t guest_start) {
         }
 }
 
+QString EmulationPane::anotherCpuNote() const {
+    return tr("This run used another CPU. Choose the translator (x86 -> AArch64) to see its translations.");
+}
+
 void EmulationPane::forgetTranslation() {
     inspection_ = {};
-    const QString why = last_engine_ == "dbt" || last_engine_.isEmpty()
-                            ? tr("Choose the translator as the CPU, then Run or Step: each block it translates appears here.")
-                            : tr("This run used another CPU. Choose the translator (x86 -> AArch64) to see its translations.");
+    lesson_shown_ = false;
+    showNoTranslation(last_engine_ == "dbt" || last_engine_.isEmpty()
+                          ? tr("Choose the translator as the CPU, then Run or Step: each block it translates appears here.")
+                          : anotherCpuNote());
+}
+
+void EmulationPane::showNoTranslation(const QString& why) {
     listing_->showNothing(why);
     register_map_->showNothing(why);
     cache_view_->showNothing(why);

@@ -6,6 +6,7 @@
 // one x86 instruction or one AArch64 instruction of the translated code at a time.
 #pragma once
 
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <memory>
@@ -36,11 +37,25 @@ public:
     QPushButton* stepHostButton() const { return step_host_; }
     // What the translator had translated when the last run or step returned.
     DbtInspection inspection() const { return inspection_; }
+    // A lesson's translator run is shown with its translations once the pane has translated
+    // the same program again (the translator is deterministic); true until then.
+    bool readingLessonTranslation() const { return lesson_runner_.isRunning(); }
+
+public slots:
+    // The translator's finer steps (Run > Step one x86 / AArch64 instruction): nothing unless
+    // the translator is the chosen CPU and the pane is not running.
+    void stepGuestInstruction() { stepBy(DbtInspectionChannel::Step::Guest); }
+    void stepHostInstruction() { stepBy(DbtInspectionChannel::Step::Host); }
+
+signals:
+    // The translation views show a lesson's translator run (see readingLessonTranslation).
+    void lessonTranslationShown();
 
 protected:
     EngineRunner::Factory engineFactory() override;
     QStringList leadingCounters() const override;
     QString listingTitle() const override;
+    bool loadRunSettings(const lessons::WorldRun& run) override;
 
 private:
     // Steps the translator by one x86 or one AArch64 instruction (through WorldPane::step, so
@@ -49,8 +64,14 @@ private:
     void updateStepButtons();
     void showLiveHits();
     void showTranslation(const RunOutcome& outcome);
+    void showInspection(const Counters& counters);
+    // lab.translate({source}): the snippet as a file the picker can hold, as the lesson assembled it.
+    QString writeSnippet(const QString& source);
+    void readLessonTranslation(const QString& program_path);
     void showBlock(uint32_t guest_start);
     void forgetTranslation();
+    void showNoTranslation(const QString& why);
+    QString anotherCpuNote() const;
 
     GuestPicker* picker_;
     QComboBox* engine_;
@@ -65,6 +86,15 @@ private:
     QPushButton* step_host_;
     QTimer live_;  // samples the translator's publications while it runs
     uint64_t shown_serial_ = 0;
+    // A lesson's run shown in place of one of the pane's own (until the pane runs again), and
+    // the translator run that reads its translations, with a channel of its own.
+    bool lesson_shown_ = false;
+    Counters lesson_counters_;
+    EngineRunner lesson_runner_;
+    std::shared_ptr<DbtInspectionChannel> lesson_channel_;
+    QString lesson_read_path_;
+    bool lesson_read_queued_ = false;
+    std::unique_ptr<QTemporaryDir> snippet_dir_;
 };
 
 }  // namespace vl::gui

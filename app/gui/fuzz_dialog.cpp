@@ -11,8 +11,7 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-#include <memory>
-#include <mutex>
+#include <QElapsedTimer>
 
 #include "emulator/dbt/dbt_fuzzer.h"
 
@@ -64,8 +63,10 @@ FuzzDialog::FuzzDialog(QWidget* parent) : QDialog(parent) {
     connect(&job_, &BackgroundJob::progress, this, [this](uint64_t done, uint64_t total) {
         // QProgressBar counts in int; a per-mille scale holds any number of cases.
         bar_->setValue(total ? static_cast<int>(done * 1000 / total) : 0);
-        status_->setText(tr("%1 of %2 cases").arg(QLocale::c().toString(static_cast<qulonglong>(done)),
-                                                 QLocale::c().toString(static_cast<qulonglong>(total))));
+        QString text = tr("%1 of %2 cases").arg(QLocale::c().toString(static_cast<qulonglong>(done)),
+                                                QLocale::c().toString(static_cast<qulonglong>(total)));
+        if (const size_t found = divergences_->load()) text += tr(", %1 divergences so far").arg(found);
+        status_->setText(text);
     });
     connect(&job_, &BackgroundJob::finished, this, [this](const QString& summary, const QString& error, bool cancelled) {
         start_->setEnabled(true);
@@ -81,27 +82,36 @@ void FuzzDialog::start() {
     report_->clear();
     bar_->setRange(0, 1000);
     bar_->setValue(0);
+    divergences_->store(0);
     // Divergences found on the worker are appended to the report from the GUI thread.
     auto emitFailure = [this](const QString& text) {
         QMetaObject::invokeMethod(this, [this, text] { report_->appendPlainText(text); }, Qt::QueuedConnection);
     };
-    const bool started = job_.start([cases, seed, emitFailure](BackgroundJob::Control& control) {
+    const bool started = job_.start([cases, seed, emitFailure, divergences = divergences_](BackgroundJob::Control& control) {
         control.total = cases;
-        uint64_t divergences = 0, done = 0;
-        // One case at a time (not emu::dbt::fuzzDbt) so Cancel is honoured between any two.
-        for (; done < cases && !control.cancelled; ++done) {
-            const emu::dbt::FuzzCase c = emu::dbt::randomFuzzCase(seed, done);
-            if (auto why = emu::dbt::runFuzzCase(c)) {
-                ++divergences;
-                emitFailure(QObject::tr("case %1: %2\n%3").arg(done).arg(QString::fromStdString(*why),
-                                                                         QString::fromStdString(c.source())));
-            }
-            control.done = done + 1;
-        }
-        return QObject::tr("%1 cases, %2 divergences (seed %3)")
-            .arg(QLocale::c().toString(static_cast<qulonglong>(done)))
-            .arg(divergences)
-            .arg(seed);
+        // The batched fuzzer of `virtlab fuzz dbt` (fuzz_batch.h: kFuzzBatchCases cases to one
+        // program and one pair of CPUs). It reports after every case and asks before every
+        // batch whether to stop, so progress moves a batch at a time and Cancel takes effect
+        // within one batch.
+        QElapsedTimer clock;
+        clock.start();
+        const emu::dbt::FuzzReport report = emu::dbt::fuzzDbt(
+            cases, seed,
+            [&control, &divergences](uint64_t done, size_t found) {
+                divergences->store(found);
+                control.done = done;
+            },
+            [&control] { return control.cancelled.load(); });
+        const double seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+        for (const auto& f : report.divergences)
+            emitFailure(QObject::tr("case %1: %2\nminimal reproducer:\n%3")
+                            .arg(f.case_index)
+                            .arg(QString::fromStdString(f.reason), QString::fromStdString(f.reproducer)));
+        return QObject::tr("%1 cases, %2 divergences (seed %3), %4 cases/s")
+            .arg(QLocale::c().toString(static_cast<qulonglong>(report.cases)))
+            .arg(report.divergences.size())
+            .arg(seed)
+            .arg(seconds > 0 ? QLocale::c().toString(static_cast<double>(report.cases) / seconds, 'f', 0) : QStringLiteral("-"));
     });
     if (!started) return;
     start_->setEnabled(false);

@@ -1,9 +1,13 @@
 // Tools > Fuzz the translator: `virtlab fuzz dbt` in the window. Random programs from the
-// instructions the translator covers run on it and on Unicorn's x86 CPU; the dialog shows the
-// cases done, can be cancelled between two cases, and lists any divergence with its program.
+// instructions the translator covers run on it and on Unicorn's x86 CPU, a batch of cases to
+// one program as the command does; the dialog shows the cases done, can be cancelled between
+// two batches, and lists any divergence with its minimal program.
 #pragma once
 
 #include <QDialog>
+
+#include <atomic>
+#include <memory>
 
 #include "app/gui/background_job.h"
 
@@ -43,6 +47,8 @@ private:
     QProgressBar* bar_;
     QLabel* status_;
     QPlainTextEdit* report_;
+    // Divergences found so far, written by the job's worker, read by the progress display.
+    std::shared_ptr<std::atomic<size_t>> divergences_ = std::make_shared<std::atomic<size_t>>(0);
 };
 
 }  // namespace vl::gui

@@ -1,5 +1,6 @@
 #include "app/gui/guest_picker.h"
 
+#include <QAbstractItemView>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -16,6 +17,11 @@ namespace vl::gui {
 GuestPicker::GuestPicker(const QString& subdir, const QStringList& suffixes, const QString& preferred,
                          const QString& file_filter, QWidget* parent)
     : QWidget(parent), box_(new QComboBox), file_filter_(file_filter) {
+    // Sized by the longest name listed, the box would push the form's label out of a narrow
+    // pane: it shows what fits, names the whole choice in its tooltip, and its list opens wide.
+    box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box_->setMinimumContentsLength(12);
+    connect(box_, &QComboBox::currentIndexChanged, this, [this] { box_->setToolTip(box_->currentText()); });
     auto* open = new QPushButton(tr("Open..."));
     connect(open, &QPushButton::clicked, this, &GuestPicker::chooseFile);
     auto* row = new QHBoxLayout(this);
@@ -24,6 +30,11 @@ GuestPicker::GuestPicker(const QString& subdir, const QStringList& suffixes, con
     row->addWidget(open);
     addBuiltAssets(subdir, suffixes);
     if (const int i = box_->findText(preferred); i >= 0) box_->setCurrentIndex(i);
+}
+
+void GuestPicker::showEvent(QShowEvent* event) {
+    box_->view()->setMinimumWidth(box_->view()->sizeHintForColumn(0) + 24);  // the entries as they are now
+    QWidget::showEvent(event);
 }
 
 void GuestPicker::addBuiltAssets(const QString& subdir, const QStringList& suffixes) {
@@ -48,11 +59,18 @@ bool GuestPicker::selectBuilt(const QString& name) {
     return i >= 0;
 }
 
+void GuestPicker::selectFile(const QString& path, const QString& label) {
+    int i = box_->findData(path);
+    if (i < 0) {
+        box_->addItem(label, path);
+        i = box_->count() - 1;
+    }
+    box_->setCurrentIndex(i);
+}
+
 void GuestPicker::chooseFile() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Choose a guest"), QString(), file_filter_);
-    if (path.isEmpty()) return;
-    box_->addItem(QFileInfo(path).fileName(), path);
-    box_->setCurrentIndex(box_->count() - 1);
+    if (!path.isEmpty()) selectFile(path, QFileInfo(path).fileName());
 }
 
 }  // namespace vl::gui

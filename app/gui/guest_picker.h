@@ -23,6 +23,12 @@ public:
     QString selectedPath() const;
     // Selects a built asset by its name ("guest/kernel.bin"); false when it is not listed.
     bool selectBuilt(const QString& name);
+    // Selects a file of one's own (as "Open..." does), listed as `label`; listed once however
+    // often it is selected.
+    void selectFile(const QString& path, const QString& label);
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 private:
     void chooseFile();

@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSaveFile>
 #include <QSettings>
 #include <QSplitter>
@@ -114,7 +115,10 @@ std::vector<WorldPane*> MainWindow::panes() const { return {emulation_, trap_, p
 void MainWindow::setActivePane(WorldPane* pane) {
     if (pane == active_) return;
     active_ = pane;
-    statusBar()->showMessage(tr("Active pane: %1 (F5 run, F10 step, Shift+F5 pause)").arg(pane->title()));
+    statusBar()->showMessage(pane == emulation_
+                                 ? tr("Active pane: %1 (F5 run, F10 step, Ctrl+F10 / Ctrl+F11 step an x86 / AArch64 "
+                                      "instruction, Shift+F5 pause)").arg(pane->title())
+                                 : tr("Active pane: %1 (F5 run, F10 step, Shift+F5 pause)").arg(pane->title()));
 }
 
 void MainWindow::bringForward(WorldPane* pane) {
@@ -140,6 +144,13 @@ void MainWindow::buildMenus() {
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(tr("&Run / continue the active pane"), QKeySequence(Qt::Key_F5), this, [this] { active_->run(); });
     run->addAction(tr("&Step one guest instruction"), QKeySequence(Qt::Key_F10), this, [this] { active_->step(); });
+    // The translator's finer steps belong to the Emulation pane alone, whichever pane is active.
+    // F11 is presentation mode, so Ctrl+ on the step key and on the debuggers' step-into key.
+    run->addAction(tr("Step one &x86 instruction of the translated code (Emulation)"), QKeySequence(Qt::CTRL | Qt::Key_F10),
+                   this, [this] { stepTranslator(&EmulationPane::stepGuestInstruction); });
+    run->addAction(tr("Step one &AArch64 instruction of the translated code (Emulation)"),
+                   QKeySequence(Qt::CTRL | Qt::Key_F11), this,
+                   [this] { stepTranslator(&EmulationPane::stepHostInstruction); });
     run->addAction(tr("&Pause the active pane"), QKeySequence(Qt::SHIFT | Qt::Key_F5), this, [this] { active_->pause(); });
     run->addAction(tr("R&eset the active pane"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this,
                    [this] { active_->reset(); });
@@ -182,6 +193,18 @@ void MainWindow::buildMenus() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::Key_F1), this, &MainWindow::showShortcuts);
     help->addAction(tr("&About VirtLab"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::stepTranslator(void (EmulationPane::*step)()) {
+    if (tabbed_) tabs_->setCurrentWidget(emulation_);
+    setActivePane(emulation_);
+    if (!emulation_->stepGuestButton()->isEnabled()) {
+        statusBar()->showMessage(emulation_->isRunning()
+                                     ? tr("The Emulation pane is running: pause it (Shift+F5) to step")
+                                     : tr("Choose the translator as the Emulation pane's CPU to step x86 or AArch64 instructions"));
+        return;
+    }
+    (emulation_->*step)();
 }
 
 void MainWindow::setPaneLayout(PaneLayout layout) {

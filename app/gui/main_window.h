@@ -88,6 +88,8 @@ protected:
 
 private:
     void buildMenus();
+    // Ctrl+F10 / Ctrl+F11: one of the Emulation pane's translator steps, or why not.
+    void stepTranslator(void (EmulationPane::*step)());
     void showAbout();
     void saveScreenshot(QWidget* what, const QString& title);
     void exportTrace();

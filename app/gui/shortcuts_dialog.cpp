@@ -47,7 +47,8 @@ ShortcutsDialog::ShortcutsDialog(const QMenuBar* menus, QWidget* parent) : QDial
     }
     table_->resizeColumnToContents(0);
 
-    auto* note = new QLabel(tr("Run, Step, Pause and Reset act on the active pane: the one you last clicked into. "
+    auto* note = new QLabel(tr("Run, Step, Pause and Reset act on the active pane: the one you last clicked into; "
+                               "the x86 and AArch64 instruction steps act on the Emulation pane's translator. "
                                "The keys follow the debuggers' convention (Visual Studio, Qt Creator)."));
     note->setWordWrap(true);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);

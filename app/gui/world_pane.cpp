@@ -12,6 +12,7 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -26,6 +27,7 @@ constexpr int kMaxEventLines = 500;  // the event view keeps the latest lines on
 constexpr size_t kTraceEvents = 10000;  // events kept for the exported trace
 constexpr int kTickMs = 100;
 constexpr size_t kShownPerBatch = 50;   // event lines drawn per batch (20 batches a second)
+constexpr int kShownOptionChars = 48;   // of a lesson call's string option in the status line
 
 QTableWidget* makeTable(const QString& left, const QString& right) { return makeReadOnlyTable({left, right}); }
 
@@ -217,8 +219,17 @@ bool WorldPane::showLessonRun(const lessons::WorldRun& run, const QString& origi
     outcome.snapshot = run.snapshot;
     outcome.seconds = run.seconds;
     showOutcome(outcome);
+    // The call as the script wrote it, but a status line: a NASM snippet or a long shell line
+    // is shortened (the pane's controls and views hold the whole of it).
+    QVariantMap shown = run.options;
+    for (auto it = shown.begin(); it != shown.end(); ++it) {
+        if (it->typeId() != QMetaType::QString) continue;
+        const QString text = it->toString();
+        if (text.contains('\n')) *it = tr("(%1 lines)").arg(text.count('\n') + 1);
+        else if (text.size() > kShownOptionChars) *it = text.left(kShownOptionChars - 3) + QStringLiteral("...");
+    }
     const QString call =
-        run.call + '(' + QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(run.options)).toJson(QJsonDocument::Compact)) + ')';
+        run.call + '(' + QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(shown)).toJson(QJsonDocument::Compact)) + ')';
     status_->setText(tr("%1: %2 %3. %4")
                          .arg(origin, call, status_->text(),
                               loaded ? tr("Its settings are loaded: Run repeats it.")
@@ -273,18 +284,34 @@ void WorldPane::showEvents(const std::vector<vl::Event>& batch) {
     // Laying out text is the GUI thread's dearest work: a monitor handling a million traps a
     // second fills every batch, and 2,000 appended lines cost ~150 ms on the test machine. The view shows the
     // latest lines of each batch and says how many it skipped (the trace keeps them all).
-    const size_t shown = std::min(batch.size(), kShownPerBatch);
-    QString text;
-    if (shown < batch.size()) text += tr("... %1 more events\n").arg(formatCount(batch.size() - shown));
-    for (size_t i = batch.size() - shown; i < batch.size(); ++i) {
-        const auto& e = batch[i];
-        text += QStringLiteral("#%1 %2 ms  %3: %4\n")
-                    .arg(e.seq)
-                    .arg(static_cast<double>(e.time_ns) / 1e6, 0, 'f', 3)
-                    .arg(QString::fromStdString(e.kind), QString::fromStdString(e.detail));
+    std::vector<const vl::Event*> shown;  // the latest kShownPerBatch the view lists, newest first
+    size_t listed = 0;
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+        if (!listsEvent(*it)) continue;
+        ++listed;
+        if (shown.size() < kShownPerBatch) shown.push_back(&*it);
     }
+    if (shown.empty()) return;
+    QString text;
+    if (shown.size() < listed) text += tr("... %1 more events\n").arg(formatCount(listed - shown.size()));
+    for (auto it = shown.rbegin(); it != shown.rend(); ++it)
+        text += QStringLiteral("#%1 %2 ms  %3\n")
+                    .arg((*it)->seq)
+                    .arg(static_cast<double>((*it)->time_ns) / 1e6, 0, 'f', 3)
+                    .arg(describeEvent(**it));
     text.chop(1);
     events_->appendPlainText(text);
+    // The cursor at the start of the last line, not its end: the view keeps following the
+    // newest line without scrolling sideways to the end of a long one.
+    QTextCursor at_last_line = events_->textCursor();
+    at_last_line.movePosition(QTextCursor::End);
+    at_last_line.movePosition(QTextCursor::StartOfBlock);
+    events_->setTextCursor(at_last_line);
+    events_->horizontalScrollBar()->setValue(0);
+}
+
+QString WorldPane::describeEvent(const vl::Event& e) const {
+    return QString::fromStdString(e.kind) + QStringLiteral(": ") + QString::fromStdString(e.detail);
 }
 
 void WorldPane::showOutcome(const RunOutcome& outcome) {

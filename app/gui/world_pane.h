@@ -85,6 +85,10 @@ protected:
     virtual QString listingTitle() const = 0;
     // Sets the pane's controls to a lesson run's settings; false when this pane cannot.
     virtual bool loadRunSettings(const lessons::WorldRun&) { return false; }
+    // Whether the Events view lists an event (the exported trace keeps every event), and how:
+    // "kind: detail" by default.
+    virtual bool listsEvent(const vl::Event&) const { return true; }
+    virtual QString describeEvent(const vl::Event& event) const;
 
 private:
     void start(uint64_t budget);

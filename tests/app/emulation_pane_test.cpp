@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTest>
@@ -18,6 +19,9 @@
 #include "app/gui/emulation_host_view.h"
 #include "app/gui/emulation_pane.h"
 #include "app/gui/listing_colours.h"
+#include "app/gui/main_window.h"
+#include "app/gui/shortcuts_dialog.h"
+#include "app/gui/trap_pane.h"
 #include "app/gui/translation_cache_view.h"
 #include "app/gui/translation_listing.h"
 #include "emulator/dbt/code_cache.h"
@@ -140,4 +144,54 @@ TEST(EmulationPaneSteps, StepButtonsNeedTheTranslator) {
     pane.engineBox()->setCurrentIndex(pane.engineBox()->findData("dbt"));
     EXPECT_TRUE(pane.stepHostButton()->isEnabled());
     EXPECT_TRUE(pane.stepGuestButton()->isEnabled());
+}
+
+// Issue 7: the translator's steps have keys in the manner of debuggers -- Ctrl+F10 one x86
+// instruction, Ctrl+F11 one AArch64 instruction (F11 alone is presentation mode) -- that act
+// on the Emulation pane whichever pane is active, are listed under Help > Keyboard shortcuts
+// and named in the buttons' tooltips.
+TEST(EmulationPaneSteps, CtrlF10AndCtrlF11StepTheTranslatorFromTheKeyboard) {
+    vl::gui::MainWindow window;
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&window));
+    EmulationPane* pane = window.emulationPane();
+    EXPECT_TRUE(pane->stepGuestButton()->toolTip().contains("Ctrl+F10")) << pane->stepGuestButton()->toolTip().toStdString();
+    EXPECT_TRUE(pane->stepHostButton()->toolTip().contains("Ctrl+F11")) << pane->stepHostButton()->toolTip().toStdString();
+
+    // Without the translator the keys say why they do nothing.
+    pane->engineBox()->setCurrentIndex(pane->engineBox()->findData("unicorn"));
+    QTest::keyClick(&window, Qt::Key_F11, Qt::ControlModifier);
+    EXPECT_FALSE(pane->isRunning());
+    EXPECT_TRUE(window.statusBar()->currentMessage().contains("Choose the translator"))
+        << window.statusBar()->currentMessage().toStdString();
+    EXPECT_FALSE(window.presentationMode()) << "Ctrl+F11 is not F11";
+
+    chooseLoopOnTheTranslator(*pane);
+    window.setActivePane(window.trapPane());  // the keys reach the Emulation pane all the same
+    QSignalSpy finished(pane, &vl::gui::WorldPane::runFinished);
+    QTest::keyClick(&window, Qt::Key_F11, Qt::ControlModifier);
+    ASSERT_TRUE(finished.wait(30000)) << "Ctrl+F11 stepped the translator";
+    EXPECT_EQ(window.activePane(), pane);
+    EmulationHostView* view = pane->hostView();
+    EXPECT_EQ(view->highlightedRow(), 1) << "one AArch64 instruction: the block's hit counter";
+    EXPECT_EQ(window.trapPane()->countersTable()->rowCount(), 0) << "the active pane did nothing";
+
+    // Ctrl+F10 runs through the prologue to the first word of the block's first x86 instruction,
+    // mov ecx, 10 (Capstone writes 0xa).
+    QTest::keyClick(&window, Qt::Key_F10, Qt::ControlModifier);
+    ASSERT_TRUE(finished.wait(30000)) << "Ctrl+F10 stepped the translator";
+    const int at = view->highlightedRow();
+    EXPECT_GT(at, 1);
+    EXPECT_TRUE(cell(view->code(), at, EmulationHostView::X86Column).contains("mov ecx, 0xa"))
+        << cell(view->code(), at, EmulationHostView::X86Column).toStdString();
+
+    QTest::keyClick(&window, Qt::Key_F1);
+    auto* dialog = window.findChild<vl::gui::ShortcutsDialog*>();
+    ASSERT_NE(dialog, nullptr);
+    QString text;
+    for (int r = 0; r < dialog->table()->rowCount(); ++r)
+        text += dialog->table()->item(r, 0)->text() + " " + dialog->table()->item(r, 1)->text() + "\n";
+    EXPECT_TRUE(text.contains("Ctrl+F10 Step one x86 instruction")) << text.toStdString();
+    EXPECT_TRUE(text.contains("Ctrl+F11 Step one AArch64 instruction")) << text.toStdString();
+    dialog->close();
 }

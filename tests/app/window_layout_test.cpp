@@ -2,8 +2,11 @@
 // shortcuts dialog and the long-work dialog -- each driven through the window's own controls.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <QAction>
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QMenuBar>
 #include <QProgressBar>
@@ -21,6 +24,8 @@
 #include "app/gui/shortcuts_dialog.h"
 #include "app/gui/theme.h"
 #include "app/gui/trap_pane.h"
+#include "emulator/dbt/dbt_fuzzer.h"
+#include "emulator/dbt/fuzz_batch.h"
 
 namespace {
 
@@ -138,11 +143,45 @@ TEST(WindowLayout, AFuzzRunShowsProgressAndCanBeCancelled) {
                                              !fuzz->statusLabel()->text().startsWith("0 of"); }, 30000))
         << fuzz->statusLabel()->text().toStdString();
     QTest::mouseClick(fuzz->cancelButton(), Qt::LeftButton);
+    const uint64_t done_at_cancel = fuzz->job()->done();
     ASSERT_TRUE(finished.wait(30000)) << "Cancel stopped the run";
     EXPECT_TRUE(finished.at(0).at(2).toBool());
-    EXPECT_TRUE(fuzz->statusLabel()->text().startsWith("Cancelled:")) << fuzz->statusLabel()->text().toStdString();
-    EXPECT_TRUE(fuzz->statusLabel()->text().contains("0 divergences")) << fuzz->statusLabel()->text().toStdString();
+    const QString status = fuzz->statusLabel()->text();
+    EXPECT_TRUE(status.startsWith("Cancelled:")) << status.toStdString();
+    EXPECT_TRUE(status.contains("0 divergences")) << status.toStdString();
+    // Cancel is asked before every batch: at most the batch under way finishes after it.
+    const uint64_t done = status.section(' ', 1, 1).remove(',').toULongLong();
+    EXPECT_GE(done, done_at_cancel);
+    EXPECT_LE(done, done_at_cancel + vl::emu::dbt::kFuzzBatchCases) << status.toStdString();
     EXPECT_TRUE(fuzz->startButton()->isEnabled());
+}
+
+// Measures, asserts no speed: cases a second from the dialog (batched, as `virtlab fuzz dbt`),
+// beside the loop it ran before -- one case at a time, each its own NASM run and pair of CPUs.
+TEST(WindowLayout, TheFuzzDialogsSpeedIsMeasured) {
+    MainWindow window;
+    window.show();
+    vl::gui::FuzzDialog* fuzz = window.showFuzzDialog();
+    fuzz->casesBox()->setValue(640);
+    fuzz->seedBox()->setValue(7);
+    QSignalSpy finished(fuzz->job(), &vl::gui::BackgroundJob::finished);
+    QTest::mouseClick(fuzz->startButton(), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(120000));
+    const QString status = fuzz->statusLabel()->text();
+    EXPECT_TRUE(status.startsWith("640 cases, 0 divergences (seed 7)")) << status.toStdString();
+    EXPECT_EQ(fuzz->progressBar()->value(), 1000);
+    const double batched = status.section(", ", -1).section(' ', 0, 0).remove(',').toDouble();
+
+    constexpr uint64_t kAlone = 32;
+    QElapsedTimer clock;
+    clock.start();
+    for (uint64_t i = 0; i < kAlone; ++i) EXPECT_FALSE(vl::emu::dbt::runFuzzCase(vl::emu::dbt::randomFuzzCase(7, i)));
+    const double alone = static_cast<double>(kAlone) / (static_cast<double>(clock.nsecsElapsed()) / 1e9);
+    std::printf("fuzz dialog: %.0f cases/s batched; %.0f cases/s one case at a time (the dialog before); ratio %.1f\n",
+                batched, alone, batched / alone);
+    RecordProperty("batched_cases_per_second", QString::number(batched, 'f', 0).toStdString());
+    RecordProperty("one_at_a_time_cases_per_second", QString::number(alone, 'f', 0).toStdString());
+    EXPECT_GT(batched, 0);
 }
 
 }  // namespace
