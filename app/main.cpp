@@ -1,20 +1,27 @@
-// virtlab, the front end: a Qt-free program that runs the container and image commands itself
-// and hands everything else (the desktop, lessons, emulator, VMMs, help) to `virtlab-qt`.
+// virtlab, the front end: a Qt-free program that runs the container commands itself and hands
+// everything else to a helper (app/launcher/helper_program.h): `image` to `virtlab-image`, the
+// rest (the desktop, lessons, emulator, VMMs, help) to `virtlab-qt`.
 //
-// Why two programs: loading and relocating Qt's libraries took about 90 ms of the 150 ms a
-// `virtlab container run -- /bin/true` took, longer than crun needs for the whole container.
-// The commands compiled in here are chosen in app/CMakeLists.txt (VL_QT_FREE_COMMANDS); they
-// also live in `virtlab-qt`, whose `--help` lists every command.
+// Why three programs: every shared library a process maps is loaded and relocated before
+// main(). With Qt that took about 90 ms of the 150 ms a `virtlab container run -- /bin/true`
+// took; after that, libarchive (with libxml2 and ICU behind it), libcrypto and libseccomp,
+// which only image import and the build need, and the shared libstdc++ still cost it about
+// 2 ms of 18.5 (containers/README.md, "Where a container run spends its time"). So the program
+// serving `container` maps only libc and libm; virtlab-image is Qt-free as well; each command
+// also lives in `virtlab-qt`, whose `--help` lists them all.
 #include <string>
 
 #include "app/cli/commands.h"
-#include "app/launcher/qt_program.h"
+#include "app/launcher/helper_program.h"
 
 int main(int argc, char** argv) {
     if (argc >= 2) {
         const std::string word = argv[1];
         if (const vl::cli::CommandInfo* command = vl::cli::findCommand(word))
             return vl::cli::runCommand(*command, vl::cli::Args(argv + 2, argv + argc));
+#ifdef VIRTLAB_IMAGE_HELPER
+        if (word == "image") return vl::launcher::execHelperProgram("virtlab-image", "the image commands", argv);
+#endif
     }
-    return vl::launcher::execQtProgram(argv);
+    return vl::launcher::execHelperProgram("virtlab-qt", "the desktop, lessons, emulator and VMM commands", argv);
 }

@@ -171,7 +171,7 @@ int execInContainer(const std::string& state_dir, const std::vector<std::string>
     if (!root) throwErrno("exec: open the container's root");
 
     // Everything the child needs, prepared while allocating is still fine.
-    const std::vector<sock_filter> filter = compileDefaultSeccompFilter();
+    const std::vector<sock_filter>& filter = defaultSeccompFilter();
     // The same user, environment and directory as the container's command (docker exec too).
     std::optional<UserSpec> user;
     if (!record->user.empty()) user = parseUser(record->user);

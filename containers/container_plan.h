@@ -27,7 +27,7 @@ struct PlanInputs {
     // setgroups() fails there, so --user (validated to be 0:0, the only mapped ids) is skipped.
     bool setgroups_denied = false;
     std::string nested_root;  // ContainerConfig::nested_root ("" none)
-    std::vector<sock_filter> seccomp;  // compileDefaultSeccompFilter()
+    std::vector<sock_filter> seccomp;  // defaultSeccompFilter()
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherit
     int sync_read_fd = -1, sync_parent_write_fd = -1;
 };

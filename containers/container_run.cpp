@@ -45,12 +45,6 @@ int64_t monotonicNs() {
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-// Compiled once per process: the filter does not depend on the container.
-const std::vector<sock_filter>& defaultSeccompFilter() {
-    static const std::vector<sock_filter> filter = compileDefaultSeccompFilter();
-    return filter;
-}
-
 uint64_t namespaceInode(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;

@@ -5,7 +5,7 @@
 //   masked and read-only /proc and /sys paths   kernel memory, keys, timers, sysctl writes
 //   the default capability set                  CAP_SYS_ADMIN, CAP_SYS_MODULE, ... gone
 //   no_new_privs                                no setuid binary or file capability gives them back
-//   a default seccomp filter (libseccomp)       the syscalls left that still reach kernel attack surface
+//   a default seccomp filter (libseccomp BPF)   the syscalls left that still reach kernel attack surface
 //
 // Each list names the attack its entries stop (comments in hardening.cpp).
 #pragma once
@@ -40,10 +40,12 @@ struct SeccompDenial {
 };
 const std::vector<SeccompDenial>& defaultSeccompDenials();
 
-// The default filter compiled to classic BPF by libseccomp, for this machine's native
-// architecture plus its 32-bit compat ABIs (so int 0x80 cannot go around the list).
-// Throws vl::Error(System) if libseccomp refuses.
-std::vector<sock_filter> compileDefaultSeccompFilter();
+// The default filter as classic BPF, for this machine's native architecture plus its 32-bit
+// compat ABIs (so int 0x80 cannot go around the list): compiled by libseccomp when VirtLab is
+// built (seccomp_compile.h, tools/seccomp_bpf_gen.cpp) and kept here as data, so starting a
+// container costs no filter compilation. tests/containers/hardening_test.cpp checks that it
+// is, instruction for instruction, what libseccomp compiles from defaultSeccompDenials().
+const std::vector<sock_filter>& defaultSeccompFilter();
 
 // Applied in a process that is about to execve() (async-signal-safe; 0 or an errno value):
 // the bounding set reduced to `keep`, ambient set cleared, then effective = permitted = keep

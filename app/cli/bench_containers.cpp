@@ -3,9 +3,10 @@
 //
 //   virtlab   the runtime: ContainerEngine::run in this process (as the GUI, the tour and the
 //             lessons start containers): virtlab_ms. And `virtlab container run --rm -- /bin/true`
-//             as a whole process: virtlab_cli_ms, which adds loading the Qt-free front end
-//             (app/main.cpp: libc, libseccomp, libarchive, libcrypto; no Qt) and its own start;
-//             virtlab_qt_cli_ms is the same command served by virtlab-qt, which loads Qt first.
+//             as a whole process: virtlab_cli_ms, which adds loading the front end
+//             (app/main.cpp: libc and libm; no Qt, libarchive, libcrypto or libseccomp) and its
+//             own start; virtlab_qt_cli_ms is the same command served by virtlab-qt, which
+//             loads Qt first.
 //   crun      `crun run` on an OCI bundle written here (the same namespaces, the same rootfs)
 //   runc      `runc run` on the same bundle
 //   unshare   util-linux `unshare` with the same namespaces and a chroot: the floor (no

@@ -18,7 +18,7 @@
 #include "core/error.h"
 
 namespace vl::cli {
-// The same plain JSON in both executables: this command also runs in the Qt-free front end.
+// The same plain JSON in both executables: this command also runs in the Qt-free virtlab-image.
 using plain::JsonArray;
 using plain::JsonObject;
 using plain::JsonValue;

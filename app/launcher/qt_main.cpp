@@ -1,7 +1,7 @@
 // virtlab-qt: every `virtlab` command, the desktop lab when a display exists, and the top-level
 // help. Users start it through the Qt-free front end (app/main.cpp), which execs it with the
-// same argv for every command it does not serve itself. Each subcommand lives in app/cli/ and
-// registers itself (see commands.h).
+// same argv for every command it does not serve itself or hand to virtlab-image. Each
+// subcommand lives in app/cli/ and registers itself (see commands.h).
 #include <QCoreApplication>
 
 #include <cstdio>

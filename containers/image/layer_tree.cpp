@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "containers/image/safe_unpack.h"
 #include "containers/image/sha256.h"
 #include "containers/unique_fd.h"
 #include "core/error.h"
@@ -142,6 +141,8 @@ std::vector<std::string> pathParts(const std::string& relative) {
     }
     return parts;
 }
+
+const char* opaqueXattrForThisUser() { return ::geteuid() == 0 ? "trusted.overlay.opaque" : "user.overlay.opaque"; }
 
 std::string digestLayerTree(const std::string& dir) {
     Sha256 hasher;

@@ -44,4 +44,8 @@ std::optional<std::string> findInStack(const std::vector<std::string>& layers_to
 // Splits "a/b/c" (no leading '/', no "." or ".." parts) into its components.
 std::vector<std::string> pathParts(const std::string& relative);
 
+// The opaque-directory xattr this process can set: "trusted.overlay.opaque" as root,
+// "user.overlay.opaque" otherwise (overlayfs's "userxattr" mode for user namespaces).
+const char* opaqueXattrForThisUser();
+
 }  // namespace vl::ct::image

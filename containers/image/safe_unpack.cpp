@@ -275,8 +275,6 @@ private:
 
 }  // namespace
 
-const char* opaqueXattrForThisUser() { return ::geteuid() == 0 ? "trusted.overlay.opaque" : "user.overlay.opaque"; }
-
 UnpackStats unpackArchiveSafely(int fd, const std::string& display_name, const std::string& target_dir,
                                 const UnpackOptions& options) {
     UniqueFd owned(fd);  // closed even when the target cannot be opened

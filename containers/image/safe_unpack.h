@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <string>
 
+#include "containers/image/layer_tree.h"  // opaqueXattrForThisUser()
+
 namespace vl::ct::image {
 
 struct UnpackOptions {
@@ -42,9 +44,5 @@ UnpackStats unpackArchiveSafely(int fd, const std::string& display_name, const s
                                 const UnpackOptions& options);
 UnpackStats unpackArchiveFileSafely(const std::string& archive_path, const std::string& target_dir,
                                     const UnpackOptions& options);
-
-// The opaque-directory xattr this process can set: "trusted.overlay.opaque" as root,
-// "user.overlay.opaque" otherwise (overlayfs's "userxattr" mode for user namespaces).
-const char* opaqueXattrForThisUser();
 
 }  // namespace vl::ct::image

@@ -8,6 +8,7 @@
 
 #include "containers/container_plan.h"
 #include "containers/hardening.h"
+#include "containers/seccomp_compile.h"
 
 namespace vl::ct {
 namespace {
@@ -34,6 +35,21 @@ TEST(Hardening, SeccompFilterCompilesWithTheDenials) {
     for (const char* name : {"mount", "keyctl", "ptrace", "bpf", "open_by_handle_at", "unshare", "userfaultfd"}) {
         const auto& d = defaultSeccompDenials();
         EXPECT_NE(std::find_if(d.begin(), d.end(), [&](const SeccompDenial& x) { return x.syscall == name; }), d.end()) << name;
+    }
+}
+
+// The runtime carries the filter as data written at build time (tools/seccomp_bpf_gen.cpp):
+// it must be exactly what libseccomp compiles from today's denial list, or a container would
+// run with a stale filter.
+TEST(Hardening, BuiltInSeccompFilterIsWhatLibseccompCompiles) {
+    const auto compiled = compileDefaultSeccompFilter();
+    const auto& built_in = defaultSeccompFilter();
+    ASSERT_EQ(built_in.size(), compiled.size());
+    for (size_t i = 0; i < compiled.size(); ++i) {
+        EXPECT_EQ(built_in[i].code, compiled[i].code) << "instruction " << i;
+        EXPECT_EQ(built_in[i].jt, compiled[i].jt) << "instruction " << i;
+        EXPECT_EQ(built_in[i].jf, compiled[i].jf) << "instruction " << i;
+        EXPECT_EQ(built_in[i].k, compiled[i].k) << "instruction " << i;
     }
 }
 

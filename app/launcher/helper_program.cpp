@@ -1,4 +1,4 @@
-#include "app/launcher/qt_program.h"
+#include "app/launcher/helper_program.h"
 
 #include <unistd.h>
 
@@ -10,13 +10,13 @@
 
 namespace vl::launcher {
 
-std::vector<std::string> qtProgramCandidates(const std::string& self) {
+std::vector<std::string> helperProgramCandidates(const std::string& self, const std::string& name) {
     const std::filesystem::path dir = std::filesystem::path(self).parent_path();
-    return {(dir / "virtlab-qt").string(), (dir / VIRTLAB_QT_PROGRAM_RELATIVE).lexically_normal().string(),
-            VIRTLAB_QT_PROGRAM_INSTALLED};
+    return {(dir / name).string(), (dir / VIRTLAB_LIBEXEC_RELATIVE / name).lexically_normal().string(),
+            std::string(VIRTLAB_LIBEXEC_INSTALLED) + "/" + name};
 }
 
-int execQtProgram(char** argv) {
+int execHelperProgram(const std::string& name, const char* what, char** argv) {
     std::error_code error;
     const std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
     if (error) {
@@ -25,7 +25,7 @@ int execQtProgram(char** argv) {
     }
     ::setenv("VIRTLAB_FRONT_END", self.c_str(), 1);
     std::string tried;
-    for (const std::string& candidate : qtProgramCandidates(self)) {
+    for (const std::string& candidate : helperProgramCandidates(self, name)) {
         ::execv(candidate.c_str(), argv);
         // Only a missing program moves on; one that exists but cannot run is reported as is.
         if (errno != ENOENT && errno != ENOTDIR) {
@@ -34,8 +34,7 @@ int execQtProgram(char** argv) {
         }
         tried += (tried.empty() ? "" : ", ") + candidate;
     }
-    std::fprintf(stderr, "virtlab: virtlab-qt (the desktop, lessons, emulator and VMM commands) is not installed: tried %s\n",
-                 tried.c_str());
+    std::fprintf(stderr, "virtlab: %s (%s) is not installed: tried %s\n", name.c_str(), what, tried.c_str());
     return 1;
 }
 
