@@ -97,6 +97,7 @@ ContainersPane::ContainersPane(QWidget* parent)
                 false, parent) {
     command_ = new QLineEdit(QStringLiteral("echo \"my pid: $$\"; hostname; ps; cat /proc/self/cgroup"));
     command_->setObjectName("command");
+    command_->setCursorPosition(0);  // a narrow pane shows the command's start, not its tail
     hostname_ = new QLineEdit(QStringLiteral("lab"));
     hostname_->setObjectName("hostname");
     memory_mib_ = new QSpinBox;
@@ -294,6 +295,7 @@ bool ContainersPane::loadRunSettings(const lessons::WorldRun& run) {
         o.value("rootless").toBool() || !memory_fits || !cpus_fit || !pids_fit)
         return false;
     command_->setText(command);
+    command_->setCursorPosition(0);
     hostname_->setText(o.value("hostname").toString());
     memory_mib_->setValue(memory ? static_cast<int>(*memory >> 20) : 0);
     pids_->setValue(pids ? static_cast<int>(*pids) : 0);

@@ -247,7 +247,9 @@ void LessonsPanel::openStep(int step) {
                              .arg(lesson_->steps.size())
                              .arg(s.title.toHtmlEscaped()));
     text_->setSearchPaths({lesson_->dir});
-    text_->document()->setMarkdown(readText(lesson_->stepTextPath(static_cast<size_t>(step))));
+    // QTextEdit's own setMarkdown, not its document's: it also puts the cursor at the start, so
+    // a new step opens at its heading instead of keeping the previous scroll position.
+    text_->setMarkdown(readText(lesson_->stepTextPath(static_cast<size_t>(step))));
     checks_->clear();
     status_->setText(s.scenario.isEmpty() ? tr("A reading step: Next when you are done.")
                                           : tr("Press Run scenario to see it live."));

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -231,6 +232,23 @@ TEST(LessonsPanel, TheRealCourseLoadsIntoTheOutline) {
         EXPECT_NE(item->text(1), "broken") << item->text(0).toStdString() << ": " << item->toolTip(0).toStdString();
         EXPECT_GT(item->childCount(), 0) << item->text(0).toStdString();
     }
+}
+
+// A step scrolled to its end, then the next one: the new step opens at its heading.
+TEST(LessonsPanel, ANewStepOpensAtItsHeading) {
+    QTemporaryDir dir;
+    LessonsPanel panel({}, dir.path() + "/progress.json");
+    panel.resize(320, 480);
+    panel.show();
+    ASSERT_TRUE(panel.openLesson("04-trap-and-emulate"));
+    QTest::qWait(10);  // laid out
+    QScrollBar* bar = panel.stepView()->verticalScrollBar();
+    ASSERT_GT(bar->maximum(), 0) << "the step's text must not fit, or nothing is tested";
+    bar->setValue(bar->maximum());
+    panel.openStep(1);
+    QTest::qWait(10);
+    EXPECT_EQ(panel.stepView()->verticalScrollBar()->value(), 0);
+    EXPECT_EQ(panel.stepView()->textCursor().position(), 0);
 }
 
 }  // namespace
