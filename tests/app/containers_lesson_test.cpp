@@ -28,41 +28,18 @@
 #include "app/gui/lessons_panel.h"
 #include "app/gui/main_window.h"
 #include "tests/support/cli_runner.h"
+#include "tests/app/pane_test_support.h"
 
 namespace {
 
 using vl::gui::ContainersPane;
 using vl::gui::WorldPane;
 
-QString tableValue(QTableWidget* table, const QString& name) {
-    for (int r = 0; r < table->rowCount(); ++r)
-        if (table->item(r, 0)->text() == name) return table->item(r, 1)->text();
-    return {};
-}
+using vl::test::tableValue;
 
-qint64 counter(WorldPane* pane, const QString& name) { return tableValue(pane->countersTable(), name).remove(',').toLongLong(); }
 
 QString eventsText(WorldPane* pane) { return pane->findChild<QPlainTextEdit*>("events")->toPlainText(); }
 
-vl::lessons::ScenarioResult runStep(vl::gui::MainWindow& window, const QString& lesson, int step) {
-    vl::gui::LessonsPanel* panel = window.lessonsPanel();
-    vl::lessons::ScenarioResult result;
-    if (!panel->openLesson(lesson)) {
-        ADD_FAILURE() << "no lesson " << lesson.toStdString();
-        return result;
-    }
-    panel->openStep(step);
-    bool done = false;
-    auto c = QObject::connect(panel, &vl::gui::LessonsPanel::scenarioFinished, &window,
-                              [&](const vl::lessons::ScenarioResult& r) {
-                                  result = r;
-                                  done = true;
-                              });
-    QTest::mouseClick(panel->runButton(), Qt::LeftButton);
-    EXPECT_TRUE(QTest::qWaitFor([&] { return done; }, 60000)) << "the scenario did not finish";
-    QObject::disconnect(c);
-    return result;
-}
 
 TEST(ContainersLesson, ALessonsContainerRunLoadsItsCommandAndLimitsAndListsOnlyRuntimeEvents) {
     if (::geteuid() != 0) GTEST_SKIP() << "lab.container needs root here";
@@ -74,7 +51,7 @@ TEST(ContainersLesson, ALessonsContainerRunLoadsItsCommandAndLimitsAndListsOnlyR
     pane->networkBox()->setCurrentIndex(pane->networkBox()->findData("bridge"));
 
     // Lesson 11, step 1: lab.container({command: "echo hello", memory: "64m", pids: 16}).
-    const vl::lessons::ScenarioResult result = runStep(window, "11-cgroups", 0);
+    const vl::lessons::ScenarioResult result = vl::test::runLessonStep(window, "11-cgroups", 0);
     ASSERT_TRUE(result.passed()) << result.error.toStdString();
     ASSERT_EQ(result.world_runs.size(), 1u);
     const vl::lessons::WorldRun& run = result.world_runs[0];
@@ -91,7 +68,7 @@ TEST(ContainersLesson, ALessonsContainerRunLoadsItsCommandAndLimitsAndListsOnlyR
     // The numbers the checks saw, every one of them; the ones that do not vary from run to run
     // also equal the headless lesson run's.
     for (const auto& [name, value] : run.counters)
-        EXPECT_EQ(counter(pane, QString::fromStdString(name)), static_cast<qint64>(value)) << name;
+        EXPECT_EQ(vl::test::paneCounter(pane, QString::fromStdString(name)), static_cast<qint64>(value)) << name;
     const auto cli = vl::test::runVirtlab({"lesson", "run", "11-cgroups", "--json"});
     ASSERT_EQ(cli.exit_status, 0) << cli.err;
     QJsonObject headless;
@@ -100,7 +77,7 @@ TEST(ContainersLesson, ALessonsContainerRunLoadsItsCommandAndLimitsAndListsOnlyR
         if (const QJsonObject r = value.toObject(); r["step"].toInt() == 0) headless = r["counters"].toObject();
     ASSERT_FALSE(headless.isEmpty()) << cli.out;
     for (const char* name : {"exit_code", "cgroup.memory_limit_bytes", "cgroup.pids_max", "namespaces", "stdout_bytes"})
-        EXPECT_EQ(counter(pane, name), headless[name].toInteger()) << name;
+        EXPECT_EQ(vl::test::paneCounter(pane, name), headless[name].toInteger()) << name;
 
     // Output goes to the Terminal; the Events view has the runtime's story.
     EXPECT_TRUE(pane->terminal()->screen()->toPlainText().contains("hello")) << pane->terminal()->screen()->toPlainText().toStdString();
@@ -118,7 +95,7 @@ TEST(ContainersLesson, ALessonsContainerRunLoadsItsCommandAndLimitsAndListsOnlyR
     ASSERT_TRUE(finished.wait(30000));
     EXPECT_TRUE(pane->outputView()->toPlainText().contains("hello")) << pane->statusLabel()->text().toStdString();
     for (const char* name : {"exit_code", "cgroup.memory_limit_bytes", "cgroup.pids_max"})
-        EXPECT_EQ(counter(pane, name), headless[name].toInteger()) << name;
+        EXPECT_EQ(vl::test::paneCounter(pane, name), headless[name].toInteger()) << name;
 }
 
 TEST(ContainersLesson, TheOomKillOfALessonsContainerIsAnEventInWords) {
@@ -128,7 +105,7 @@ TEST(ContainersLesson, TheOomKillOfALessonsContainerIsAnEventInWords) {
     window.show();
     ContainersPane* pane = window.containersPane();
     // Lesson 11, step 2: lab.container({command: "x=a; while true; do x=$x$x; done", memory: "8m"}).
-    const vl::lessons::ScenarioResult result = runStep(window, "11-cgroups", 1);
+    const vl::lessons::ScenarioResult result = vl::test::runLessonStep(window, "11-cgroups", 1);
     ASSERT_TRUE(result.passed()) << result.error.toStdString();
     EXPECT_EQ(pane->commandEdit()->text(), "x=a; while true; do x=$x$x; done");
     EXPECT_EQ(pane->memoryBox()->value(), 8);
@@ -136,7 +113,7 @@ TEST(ContainersLesson, TheOomKillOfALessonsContainerIsAnEventInWords) {
     const QString events = eventsText(pane);
     EXPECT_TRUE(events.contains("OOM: 1 process(es) killed at the memory limit")) << events.toStdString();
     EXPECT_TRUE(events.contains("exit: exit code 137 = 128 + signal 9")) << events.toStdString();
-    EXPECT_EQ(counter(pane, "exit_code"), 137);
+    EXPECT_EQ(vl::test::paneCounter(pane, "exit_code"), 137);
     // A picture of it (VIRTLAB_PANE_SHOTS, as the other pane tests).
     if (const char* shots = std::getenv("VIRTLAB_PANE_SHOTS")) {
         pane->showView("events");

@@ -47,6 +47,7 @@
 #include "containers/rootfs.h"
 #include "core/temp_dir.h"
 #include "tests/containers/residue.h"
+#include "tests/app/pane_test_support.h"
 
 namespace {
 
@@ -66,11 +67,7 @@ using vl::gui::ContainersPane;
 
 bool isRoot() { return ::geteuid() == 0; }
 
-QString tableValue(QTableWidget* table, const QString& name) {
-    for (int r = 0; r < table->rowCount(); ++r)
-        if (table->item(r, 0)->text() == name) return table->item(r, 1)->text();
-    return {};
-}
+using vl::test::tableValue;
 
 uint64_t inodeOf(const std::string& path) {
     struct stat st {};

@@ -26,42 +26,16 @@
 #include "app/gui/translation_listing.h"
 #include "app/gui/trap_pane.h"
 #include "tests/support/cli_runner.h"
+#include "tests/app/pane_test_support.h"
 
 namespace {
 
 using vl::gui::EmulationPane;
 using vl::gui::WorldPane;
 
-QString tableValue(QTableWidget* table, const QString& name) {
-    for (int r = 0; r < table->rowCount(); ++r)
-        if (table->item(r, 0)->text() == name) return table->item(r, 1)->text();
-    return {};
-}
+using vl::test::tableValue;
 
-qint64 counter(WorldPane* pane, const QString& name) {
-    return tableValue(pane->countersTable(), name).remove(',').toLongLong();
-}
 
-// Opens `lesson` at `step` (0-based) and presses Run scenario; the scenario's result.
-vl::lessons::ScenarioResult runStep(vl::gui::MainWindow& window, const QString& lesson, int step) {
-    vl::gui::LessonsPanel* panel = window.lessonsPanel();
-    vl::lessons::ScenarioResult result;
-    if (!panel->openLesson(lesson)) {
-        ADD_FAILURE() << "no lesson " << lesson.toStdString();
-        return result;
-    }
-    panel->openStep(step);
-    bool done = false;
-    auto c = QObject::connect(panel, &vl::gui::LessonsPanel::scenarioFinished, &window,
-                              [&](const vl::lessons::ScenarioResult& r) {
-                                  result = r;
-                                  done = true;
-                              });
-    QTest::mouseClick(panel->runButton(), Qt::LeftButton);
-    EXPECT_TRUE(QTest::qWaitFor([&] { return done; }, 60000)) << "the scenario did not finish";
-    QObject::disconnect(c);
-    return result;
-}
 
 // The counters of the headless lesson run's last run at `step`.
 QJsonObject headlessCounters(const char* lesson, int step) {
@@ -77,7 +51,7 @@ QJsonObject headlessCounters(const char* lesson, int step) {
 
 void expectCountersEqual(WorldPane* pane, const QJsonObject& headless) {
     for (auto it = headless.begin(); it != headless.end(); ++it)
-        EXPECT_EQ(counter(pane, it.key()), it.value().toInteger()) << it.key().toStdString();
+        EXPECT_EQ(vl::test::paneCounter(pane, it.key()), it.value().toInteger()) << it.key().toStdString();
 }
 
 void clickRunAndWait(WorldPane* pane) {
@@ -98,7 +72,7 @@ TEST(LessonRuns, ALessonsEmulateRunLoadsItsProgramAndCpuIntoTheEmulationPane) {
     window.setActivePane(window.trapPane());
 
     // Lesson 02, step 3: lab.emulate({program: "tour/tour-i386", engine: "unicorn"}).
-    const vl::lessons::ScenarioResult result = runStep(window, "02-x86-on-arm", 2);
+    const vl::lessons::ScenarioResult result = vl::test::runLessonStep(window, "02-x86-on-arm", 2);
     ASSERT_TRUE(result.passed()) << result.error.toStdString();
     ASSERT_EQ(result.world_runs.size(), 1u);
     EXPECT_EQ(window.activePane(), pane);
@@ -112,12 +86,12 @@ TEST(LessonRuns, ALessonsEmulateRunLoadsItsProgramAndCpuIntoTheEmulationPane) {
 
     const QJsonObject headless = headlessCounters("02-x86-on-arm", 2);
     expectCountersEqual(pane, headless);
-    EXPECT_EQ(counter(pane, "guest_instructions"), static_cast<qint64>(result.world_runs[0].counters.at("guest_instructions")));
+    EXPECT_EQ(vl::test::paneCounter(pane, "guest_instructions"), static_cast<qint64>(result.world_runs[0].counters.at("guest_instructions")));
 
     // Run repeats it: the same program on the same CPU counts the same instructions.
     QTest::mouseClick(pane->resetButton(), Qt::LeftButton);
     clickRunAndWait(pane);
-    EXPECT_EQ(counter(pane, "guest_instructions"), headless["guest_instructions"].toInteger());
+    EXPECT_EQ(vl::test::paneCounter(pane, "guest_instructions"), headless["guest_instructions"].toInteger());
     EXPECT_FALSE(pane->statusLabel()->text().contains("Lesson")) << "the pane's own run now";
 }
 
@@ -130,7 +104,7 @@ TEST(LessonRuns, ALessonsTranslateRunShowsItsSnippetsTranslationsInTheEmulationP
 
     // Lesson 03, step 1: lab.translate({source: ADD_THEN_SUB}), a snippet that exits with 40.
     QSignalSpy translated(pane, &EmulationPane::lessonTranslationShown);
-    const vl::lessons::ScenarioResult result = runStep(window, "03-dynamic-translation", 0);
+    const vl::lessons::ScenarioResult result = vl::test::runLessonStep(window, "03-dynamic-translation", 0);
     ASSERT_TRUE(result.passed()) << result.error.toStdString();
     ASSERT_EQ(result.world_runs.size(), 1u);
     EXPECT_EQ(pane->engineBox()->currentData().toString(), "dbt");
@@ -163,7 +137,7 @@ TEST(LessonRuns, ALessonsTranslateRunShowsItsSnippetsTranslationsInTheEmulationP
     QTest::mouseClick(pane->resetButton(), Qt::LeftButton);
     clickRunAndWait(pane);
     EXPECT_TRUE(pane->statusLabel()->text().contains("exit code 40")) << pane->statusLabel()->text().toStdString();
-    EXPECT_EQ(counter(pane, "guest_instructions"), headless["guest_instructions"].toInteger());
+    EXPECT_EQ(vl::test::paneCounter(pane, "guest_instructions"), headless["guest_instructions"].toInteger());
     EXPECT_EQ(pane->cacheView()->table()->rowCount(), headless["blocks_translated"].toInteger());
 }
 

@@ -38,6 +38,7 @@
 #include "app/gui/translation_listing.h"
 #include "app/gui/vmcs_controls_box.h"
 #include "tests/support/cli_runner.h"
+#include "tests/app/pane_test_support.h"
 
 namespace {
 
@@ -90,11 +91,7 @@ QStringList cliTranslationOf(const QJsonObject& translate, uint32_t address) {
     return {};
 }
 
-QString tableValue(QTableWidget* table, const QString& name) {
-    for (int r = 0; r < table->rowCount(); ++r)
-        if (table->item(r, 0)->text() == name) return table->item(r, 1)->text();
-    return {};
-}
+using vl::test::tableValue;
 
 QString registerValue(vl::gui::RegisterMap* map, const QString& name, int column) {
     const int row = map->rowOf(name);

@@ -31,6 +31,7 @@
 #include "app/gui/tour_view.h"
 #include "app/gui/trap_pane.h"
 #include "tests/support/cli_runner.h"
+#include "tests/app/pane_test_support.h"
 
 namespace {
 
@@ -45,11 +46,7 @@ void clickRunAndWait(WorldPane* pane, int timeout_ms = 60000) {
     EXPECT_TRUE(pane->runButton()->isEnabled());
 }
 
-QString tableValue(QTableWidget* table, const QString& name) {
-    for (int r = 0; r < table->rowCount(); ++r)
-        if (table->item(r, 0)->text() == name) return table->item(r, 1)->text();
-    return {};
-}
+using vl::test::tableValue;
 
 TEST(MainWindow, ShowsTheWorldsSideBySide) {
     vl::gui::MainWindow window;
