@@ -4,8 +4,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -41,17 +39,10 @@ constexpr int kStagingPollMs = 100;
 // A cancelled builder is reaped before all of its process group has gone: a posix_spawn child
 // killed between clone and exec still holds a copy of the lock's descriptor for a moment
 // (measured: 151 of 2000 kills in a spawn loop found the lock still taken right after waitpid).
+// The cleanup tries again for this long, on the event loop's timer: a builder elsewhere (another
+// VirtLab) may hold the lock for minutes, and the window must not freeze meanwhile.
 constexpr int kDyingBuilderGraceMs = 2000;
-
-// flock(LOCK_EX) given up after `ms`: a live builder elsewhere may hold the lock for minutes.
-bool lockWithin(int fd, int ms) {
-    for (int waited = 0;; waited += 5) {
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
-        if (errno != EWOULDBLOCK && errno != EINTR) return false;
-        if (waited >= ms) return false;
-        ::usleep(5000);
-    }
-}
+constexpr int kLockRetryMs = 10;
 
 // BusyboxRootfs (containers/rootfs.cpp) stages a build in "<parent>/.<name>.build-XXXXXX",
 // moves a stale tree aside as ".<name>.stale-XXXXXX", and serialises builders with an flock
@@ -62,19 +53,20 @@ std::string stagingPrefix(const fs::path& target, const char* what) {
 
 }  // namespace
 
-int RootfsBuildDialog::removeAbandonedRootfsStaging(const std::string& rootfs_dir) {
+std::optional<int> RootfsBuildDialog::removeAbandonedRootfsStaging(const std::string& rootfs_dir) {
     const fs::path target(rootfs_dir);
     const fs::path lock_path = target.parent_path() / ("." + target.filename().string() + ".lock");
     const int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return 0;  // no builder ever ran here
-    int removed = 0;
+    std::optional<int> removed;
     // Holding the builders' lock, no build is under way: every staging directory is a dead one's.
-    if (lockWithin(fd, kDyingBuilderGraceMs)) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        removed = 0;
         std::error_code ec;
         for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
             const std::string name = it->path().filename().string();
             if (!name.starts_with(stagingPrefix(target, "build")) && !name.starts_with(stagingPrefix(target, "stale"))) continue;
-            if (removeTreeOnOneFileSystem(it->path().string()).empty()) ++removed;
+            if (removeTreeOnOneFileSystem(it->path().string()).empty()) ++*removed;
         }
     }
     ::close(fd);  // releases the lock
@@ -270,9 +262,12 @@ void RootfsBuildDialog::onFinished(int exit_status, const QString& error, bool c
         // Remove what the dead builder was making. The published tree or image is untouched:
         // both builders make it visible only by one rename of a finished directory.
         if (kind == Kind::Rootfs) {
-            const int removed = removeAbandonedRootfsStaging(rootfs_target_);
-            if (removed > 0) log(tr("removed %1 half-built staging director%2").arg(removed).arg(removed == 1 ? "y" : "ies"));
-        } else if (kind == Kind::Image) {
+            ending_ = {exit_status, error, cancelled};
+            cleanup_clock_.start();
+            cleanUpRootfsStagingThenFinish();
+            return;
+        }
+        if (kind == Kind::Image) {
             try {
                 ct::image::ImageStore store;
                 { ct::image::ImageStore::WriteLock lock(store); }  // clears staging left by killed writers
@@ -283,6 +278,21 @@ void RootfsBuildDialog::onFinished(int exit_status, const QString& error, bool c
             }
         }
     }
+    finish(exit_status, error, cancelled);
+}
+
+void RootfsBuildDialog::cleanUpRootfsStagingThenFinish() {
+    const std::optional<int> removed = removeAbandonedRootfsStaging(rootfs_target_);
+    if (!removed && cleanup_clock_.elapsed() < kDyingBuilderGraceMs) {
+        QTimer::singleShot(kLockRetryMs, this, &RootfsBuildDialog::cleanUpRootfsStagingThenFinish);
+        return;
+    }
+    if (!removed) log(tr("another build holds the lock of %1: its staging is its own").arg(QString::fromStdString(rootfs_target_)));
+    else if (*removed > 0) log(tr("removed %1 half-built staging director%2").arg(*removed).arg(*removed == 1 ? "y" : "ies"));
+    finish(ending_.exit_status, ending_.error, ending_.cancelled);
+}
+
+void RootfsBuildDialog::finish(int exit_status, const QString& error, bool cancelled) {
     bar_->setRange(0, 1);
     bar_->setValue(cancelled || exit_status != 0 ? 0 : 1);
     build_rootfs_->setEnabled(true);

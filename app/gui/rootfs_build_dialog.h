@@ -8,6 +8,10 @@
 #pragma once
 
 #include <QDialog>
+#include <QElapsedTimer>
+
+#include <optional>
+#include <string>
 
 #include "app/gui/child_job.h"
 
@@ -38,8 +42,9 @@ public:
     bool isBuilding() const { return job_.isRunning(); }
 
     // Removes what a killed builder of `rootfs_dir` left: its ".NAME.build-*" staging
-    // directories, under the builder's own lock (so never a live build's). Returns how many.
-    static int removeAbandonedRootfsStaging(const std::string& rootfs_dir);
+    // directories, under the builder's own lock (so never a live build's). Returns how many,
+    // or nullopt while a builder holds the lock.
+    static std::optional<int> removeAbandonedRootfsStaging(const std::string& rootfs_dir);
     // The entries written so far into `rootfs_dir`'s staging directories (a build's progress).
     static qint64 countStagedEntries(const std::string& rootfs_dir);
 
@@ -59,12 +64,20 @@ private:
     enum class Kind { None, Rootfs, Image };
     void begin(Kind kind, const QString& what);
     void onFinished(int exit_status, const QString& error, bool cancelled);
+    void cleanUpRootfsStagingThenFinish();
+    void finish(int exit_status, const QString& error, bool cancelled);
     void pollStaging();
     void log(const QString& line);
 
     ChildJob job_;
     Kind kind_ = Kind::None;
     std::string rootfs_target_;
+    struct Ending {
+        int exit_status = 0;
+        QString error;
+        bool cancelled = false;
+    } ending_;                    // a failed rootfs build's, kept while its staging is cleaned up
+    QElapsedTimer cleanup_clock_;  // since that cleanup began
     QTimer* staging_poll_;
     QLineEdit* rootfs_dir_;
     QLineEdit* busybox_;
