@@ -26,22 +26,14 @@
 #include "app/gui/translation_listing.h"
 #include "emulator/dbt/code_cache.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/guest_programs.h"
 
 namespace {
 
 using vl::gui::EmulationHostView;
 using vl::gui::EmulationPane;
 
-// 0x00400000 mov ecx, 10 ; 0x00400005 l: add eax, ecx ; dec ecx ; jnz l ; exit(eax = 55).
-// The block at 0x00400000 runs once, the loop block at 0x00400005 nine times.
-constexpr char kLoop[] =
-    "        mov ecx, 10\n"
-    "l:      add eax, ecx\n"
-    "        dec ecx\n"
-    "        jnz l\n"
-    "        mov ebx, eax\n"
-    "        mov eax, 1\n"
-    "        int 0x80\n";
+using vl::test::kCountedLoop;
 
 void clickAndWait(EmulationPane* pane, QPushButton* button) {
     QSignalSpy finished(pane, &vl::gui::WorldPane::runFinished);
@@ -50,7 +42,7 @@ void clickAndWait(EmulationPane* pane, QPushButton* button) {
 }
 
 void chooseLoopOnTheTranslator(EmulationPane& pane) {
-    const std::string source = vl::test::writeTempFile("loop.asm", kLoop);
+    const std::string source = vl::test::writeTempFile("loop.asm", kCountedLoop);
     pane.programBox()->addItem("loop.asm", QString::fromStdString(source));
     pane.programBox()->setCurrentIndex(pane.programBox()->count() - 1);
     pane.engineBox()->setCurrentIndex(pane.engineBox()->findData("dbt"));

@@ -14,6 +14,7 @@
 #include "emulator/guest_loader.h"
 #include "emulator/unicorn_x86_engine.h"
 #include "tests/emulator/test_guest.h"
+#include "tests/support/guest_programs.h"
 
 using namespace vl::emu;
 using vl::RunState;
@@ -135,17 +136,7 @@ uint64_t hitsAt(const DbtEngine& dbt, uint32_t guest) {
     return UINT64_MAX;
 }
 
-// 0x00400000 mov ecx, 10 ; 0x00400005 l: add eax, ecx ; dec ecx ; jnz l ; then exit(eax):
-// the block at 0x00400000 runs once (it includes the first pass of the loop body), the loop
-// block at 0x00400005 nine times, the exit block once.
-const char* const kCountedLoop =
-    "        mov ecx, 10\n"
-    "l:      add eax, ecx\n"
-    "        dec ecx\n"
-    "        jnz l\n"
-    "        mov ebx, eax\n"
-    "        mov eax, 1\n"
-    "        int 0x80\n";
+using vl::test::kCountedLoop;
 
 }  // namespace
 
