@@ -1,6 +1,6 @@
 #include "containers/user_namespace.h"
 
-#include <pwd.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,12 +25,58 @@ std::optional<uint32_t> parseId(const std::string& text) {
     return static_cast<uint32_t>(value);
 }
 
+// The name on the line for `uid` in passwd(5) text; "" when there is none.
+std::string nameInPasswd(std::string_view passwd_text, uid_t uid) {
+    const std::string wanted = std::to_string(uid);
+    std::istringstream lines{std::string(passwd_text)};
+    for (std::string line; std::getline(lines, line);) {
+        const size_t name_end = line.find(':');
+        const size_t uid_start = name_end == std::string::npos ? std::string::npos : line.find(':', name_end + 1);
+        if (uid_start == std::string::npos) continue;
+        const size_t uid_end = line.find(':', uid_start + 1);
+        if (line.compare(uid_start + 1, uid_end - uid_start - 1, wanted) == 0) return line.substr(0, name_end);
+    }
+    return "";
+}
+
+// What `getent passwd UID` prints: the system's own lookup, through whatever NSS modules
+// nsswitch.conf names, in a process of its own.
+std::string passwdLineFromGetent(uid_t uid) {
+    const std::string getent = "/usr/bin/getent";
+    if (::access(getent.c_str(), X_OK) != 0) return "";
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return "";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    std::string uid_text = std::to_string(uid);
+    char* argv[] = {const_cast<char*>("getent"), const_cast<char*>("passwd"), uid_text.data(), nullptr};
+    pid_t child = -1;
+    const int err = ::posix_spawn(&child, getent.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    std::string text;
+    if (err == 0) {
+        char buffer[1024];
+        for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) != 0;) {
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) break;
+            text.append(buffer, static_cast<size_t>(n));
+        }
+        while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {}
+    }
+    ::close(out[0]);
+    return text;
+}
+
+// The caller's login name, for /etc/subuid lines that name the user. /etc/passwd first, then
+// getent(1) for users from elsewhere (LDAP, systemd-homed...). Not getpwuid_r(): the front
+// end is linked statically, and a static glibc loads NSS modules as shared objects; for a
+// uid missing from /etc/passwd, loading libnss_systemd crashed it (SIGSEGV, measured here).
 std::string userName(uid_t uid) {
-    passwd entry{};
-    passwd* found = nullptr;
-    char buffer[4096];
-    if (::getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) != 0 || !found) return "";
-    return found->pw_name;
+    if (const auto passwd = readTextFile("/etc/passwd"))
+        if (std::string name = nameInPasswd(*passwd, uid); !name.empty()) return name;
+    return nameInPasswd(passwdLineFromGetent(uid), uid);
 }
 
 std::string findHelper(const char* name) {

@@ -65,7 +65,11 @@ protected:
     }
     // `virtlab args...` as nobody, with (or without) the test's runtime directory.
     CliResult asNobody(const std::vector<std::string>& args, bool with_runtime_dir = true) {
-        std::vector<std::string> argv{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i",
+        return asUser(kNobody, args, with_runtime_dir);
+    }
+    CliResult asUser(uid_t uid, const std::vector<std::string>& args, bool with_runtime_dir = true) {
+        const std::string id = std::to_string(uid);
+        std::vector<std::string> argv{"setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups", "env", "-i",
                                       "PATH=/usr/bin:/bin", "HOME=" + data_, "XDG_DATA_HOME=" + data_};
         if (with_runtime_dir) argv.push_back("XDG_RUNTIME_DIR=" + runtime_);
         argv.push_back(VIRTLAB_EXE);
@@ -157,6 +161,23 @@ TEST_F(Rootless, WhatCannotBeHonouredIsRefusedWithExit2) {
     const CliResult no_runtime = asNobody({"container", "run", "--", "true"}, false);
     EXPECT_EQ(no_runtime.exit_status, 2) << no_runtime.err;
     EXPECT_NE(no_runtime.err.find("XDG_RUNTIME_DIR is not set"), std::string::npos) << no_runtime.err;
+}
+
+// A user /etc/passwd does not list (LDAP, systemd's dynamic users) still gets a container.
+// The statically linked front end must not ask NSS for the name (user_namespace.cpp): with
+// getpwuid_r it crashed here, in the libnss_systemd it loaded.
+TEST_F(Rootless, AUserMissingFromEtcPasswdRunsToo) {
+    constexpr uid_t kUnlisted = 4242;
+    const auto passwd = ct::readTextFile("/etc/passwd");
+    ASSERT_TRUE(passwd.has_value());
+    if (passwd->find(":" + std::to_string(kUnlisted) + ":") != std::string::npos) GTEST_SKIP() << "uid 4242 is listed here";
+    for (const std::string& dir : {runtime_, data_}) ASSERT_EQ(::chown(dir.c_str(), kUnlisted, kUnlisted), 0);
+    const CliResult r = asUser(kUnlisted, {"container", "run", "--json", "--", "/bin/sh", "-c", "id -u; cat /proc/self/uid_map"});
+    EXPECT_EQ(r.exit_status, 0) << r.err << r.out;
+    const QJsonObject o = parseObject(r.out);
+    EXPECT_EQ(squeezeSpaces(o["stdout"].toString().toStdString()), "0\n0 4242 1\n") << r.out;
+    EXPECT_EQ(o["user_namespace"].toObject()["method"].toString(), "single");
+    EXPECT_TRUE(residueOf(o["id"].toString().toStdString()).empty());
 }
 
 TEST_F(Rootless, RootMayAskForIt) {
