@@ -1,5 +1,6 @@
 #include "containers/container_engine.h"
 
+#include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,7 +61,14 @@ public:
         std::lock_guard lock(engine_.mutex_);
         engine_.live_pidfd_ = -1;
     }
-    bool stopRequested() const override { return engine_.stop_requested_; }
+    bool stopRequested() const override {
+        if (!engine_.stop_requested_ && engine_.stop_fd_ >= 0) {
+            pollfd fd{engine_.stop_fd_, POLLIN, 0};
+            if (::poll(&fd, 1, 0) == 1) engine_.stop_requested_ = true;
+        }
+        return engine_.stop_requested_;
+    }
+    int stopFd() const override { return engine_.stop_fd_; }
     void running() override {
         engine_.events().append("running", "the command runs");
         if (engine_.on_running_) engine_.on_running_();

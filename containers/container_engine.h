@@ -78,6 +78,11 @@ public:
     // after the run for display; the interfaces themselves are gone by then).
     net::NetworkInfo network() const;
 
+    // While run() runs, `fd` becoming readable stops the container as pause() does. The CLI
+    // passes its signalfd: Ctrl-C stops the container with no thread watching for it. The
+    // engine never reads `fd`; its owner learns from it what arrived.
+    void stopWhenReadable(int fd) { stop_fd_ = fd; }
+
     // Called on the running thread once the command runs (its execve() succeeded); set
     // before run(). The detached monitor of `container run -d` reports start-up with it.
     void onRunning(std::function<void()> callback) { on_running_ = std::move(callback); }
@@ -100,6 +105,7 @@ private:
     std::string stdout_, stderr_;
     uint64_t dropped_output_ = 0;
     std::atomic<bool> stop_requested_{false};
+    int stop_fd_ = -1;
     int live_pidfd_ = -1;  // valid between Observer::started() and ended(), under mutex_
     std::function<void()> on_running_;
 };

@@ -287,11 +287,12 @@ void Run::startAndWait() {
 
 // Forwards captured output while the container runs; returns its exit status once reaped.
 int Run::pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pipe>& err, int64_t& exec_seen_ns) {
-    enum { kExec, kOut, kErr, kProcess, kCount };
+    enum { kExec, kOut, kErr, kProcess, kStop, kCount };
     pollfd fds[kCount] = {{exec_status.get(), POLLIN, 0},
                           {out ? out->read_end.get() : -1, POLLIN, 0},
                           {err ? err->read_end.get() : -1, POLLIN, 0},
-                          {owned_.process.pidfd(), POLLIN, 0}};
+                          {owned_.process.pidfd(), POLLIN, 0},
+                          {observer_.stopFd(), POLLIN, 0}};
     std::optional<int> status;
     int64_t reaped_ns = 0;
     for (;;) {
@@ -329,6 +330,10 @@ int Run::pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pip
                 }
                 fds[i].fd = -1;
             }
+        }
+        if (fds[kStop].fd >= 0 && fds[kStop].revents) {
+            owned_.process.signal(SIGKILL);  // as ContainerEngine::pause(); the pidfd then reports the exit
+            fds[kStop].fd = -1;
         }
         if (fds[kProcess].fd >= 0 && (fds[kProcess].revents & (POLLIN | POLLHUP))) {
             status = owned_.process.tryWait();

@@ -66,6 +66,9 @@ public:
     // The command is running: execve() succeeded (the CLOEXEC pipe closed, no step failed).
     virtual void running() {}
     virtual bool stopRequested() const = 0;
+    // A descriptor whose becoming readable asks for a stop (the CLI's signalfd), polled with
+    // the container's own descriptors while it runs; -1 for none.
+    virtual int stopFd() const { return -1; }
 };
 
 // Runs the container described by `config` (validated) under `id`. Problems before the

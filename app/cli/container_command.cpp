@@ -2,19 +2,15 @@
 // runtime (containers/). Text mode streams the command's output live and exits with the
 // command's status; --json captures it and prints one object (DESIGN.md's contract).
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
@@ -160,48 +156,39 @@ JsonObject toJson(const ct::ContainerEngine& engine, RunState state) {
 // While a container runs, SIGINT/SIGTERM/SIGHUP/SIGQUIT (Ctrl-C, `kill`, a closed terminal)
 // stop it instead of killing VirtLab: dying here would skip the cleanup and leave the cgroup
 // and state directory behind, and the container's pid 1 would not even notice (a namespace's
-// init ignores signals it has no handler for). The signals are blocked and collected by one
-// thread through a signalfd; the container itself starts with a clean mask (child_plan.cpp).
-// The thread also polls an eventfd, so the end of the run wakes it at once: a timed wait
-// (50 ms ticks before) added up to a tick to every `container run` after the command exited.
+// init ignores signals it has no handler for). The signals are blocked and queue in a
+// signalfd that the engine polls beside the container's own descriptors; the container itself
+// starts with a clean mask (child_plan.cpp). No watcher thread: starting and joining one cost
+// about 0.5 ms of the 11 a `container run -- /bin/true` takes (60 interleaved rounds).
 class StopOnSignals {
 public:
     explicit StopOnSignals(ct::ContainerEngine& engine) {
         sigemptyset(&set_);
         for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set_, sig);
         pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-        signals_.reset(::signalfd(-1, &set_, SFD_CLOEXEC));
-        wake_.reset(::eventfd(0, EFD_CLOEXEC));
-        if (!signals_ || !wake_) {
+        signals_.reset(::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK));
+        if (!signals_) {
             pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-            throwErrno("container run: signalfd/eventfd");
+            throwErrno("container run: signalfd");
         }
-        watcher_ = std::thread([this, &engine] {
-            pollfd fds[2] = {{signals_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-            for (;;) {
-                if (::poll(fds, 2, -1) < 0) continue;  // EINTR
-                if (fds[1].revents) return;
-                signalfd_siginfo info{};
-                if (::read(signals_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info) && !received_) {
-                    received_ = static_cast<int>(info.ssi_signo);
-                    engine.pause();  // SIGKILL to the container this engine started
-                }
-            }
-        });
+        engine.stopWhenReadable(signals_.get());
     }
     ~StopOnSignals() {
-        const uint64_t one = 1;
-        if (::write(wake_.get(), &one, sizeof one) < 0) {}
-        watcher_.join();
+        received();  // nothing stays pending to kill VirtLab once the mask is restored
         pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
     }
-    int received() const { return received_; }
+    // The first of the signals that came (0: none); reads every one queued.
+    int received() {
+        signalfd_siginfo info{};
+        while (::read(signals_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info))
+            if (!first_) first_ = static_cast<int>(info.ssi_signo);
+        return first_;
+    }
 
 private:
     sigset_t set_{}, previous_{};
-    ct::UniqueFd signals_, wake_;
-    std::atomic<int> received_{0};
-    std::thread watcher_;
+    ct::UniqueFd signals_;
+    int first_ = 0;
 };
 
 // `run -d`: a monitor process (forked, in its own session, stdio on /dev/null) runs the
