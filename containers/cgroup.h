@@ -101,8 +101,12 @@ public:
     // The path a user recognises: "/sys/fs/cgroup/memory/.../virtlab-1a2b" style (first directory).
     std::string displayPath() const;
 
+    // The cgroup.procs file of every directory: a pid written into each (or "0" by the
+    // process itself) moves that process into the cgroup.
+    std::vector<std::string> procsFiles() const;
+
     virtual void applyLimits(const CgroupLimits& limits) = 0;  // throws vl::Error(System)
-    virtual void attach(pid_t pid) = 0;                        // throws vl::Error(System)
+    void attach(pid_t pid);                                    // throws vl::Error(System)
     virtual CgroupReadings readings() const = 0;
     // rmdir every directory, retrying briefly on EBUSY (the kernel frees a cgroup a moment
     // after its last task exits). Returns "" or a description of what is left. Idempotent.

@@ -27,7 +27,6 @@ public:
     std::vector<std::string> directories() const override;
     std::map<std::string, std::string> controllerDirectories() const override { return dirs_; }
     void applyLimits(const CgroupLimits& limits) override;
-    void attach(pid_t pid) override;
     CgroupReadings readings() const override;
     std::string remove() noexcept override;
 
@@ -50,7 +49,6 @@ public:
     std::vector<std::string> directories() const override;
     std::map<std::string, std::string> controllerDirectories() const override;
     void applyLimits(const CgroupLimits& limits) override;
-    void attach(pid_t pid) override;
     CgroupReadings readings() const override;
     std::string remove() noexcept override;
 

@@ -1,4 +1,5 @@
-// What both backends share: removal with the EBUSY retry, and the factory that picks one.
+// What both backends share: the paths shown and written, attaching, removal with the EBUSY
+// retry, and the factory that picks one.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,9 +9,25 @@
 #include <thread>
 
 #include "containers/cgroup_backends.h"
+#include "containers/file_io.h"
 #include "core/error.h"
 
 namespace vl::ct {
+
+std::string Cgroup::displayPath() const {
+    const auto dirs = directories();
+    return dirs.empty() ? std::string() : dirs.front();
+}
+
+std::vector<std::string> Cgroup::procsFiles() const {
+    std::vector<std::string> files;
+    for (const auto& dir : directories()) files.push_back(dir + "/cgroup.procs");
+    return files;
+}
+
+void Cgroup::attach(pid_t pid) {
+    for (const auto& procs : procsFiles()) writeControlFile(procs, std::to_string(pid));
+}
 
 std::string removeCgroupDirectory(const std::string& path) noexcept {
     // After the last task exits the kernel still holds the cgroup for a moment (v1 memory

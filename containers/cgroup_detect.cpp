@@ -107,9 +107,4 @@ CgroupLayout detectHostCgroupLayout() {
     return detectCgroupLayout(*mountinfo, *cgroups);
 }
 
-std::string Cgroup::displayPath() const {
-    const auto dirs = directories();
-    return dirs.empty() ? std::string() : dirs.front();
-}
-
 }  // namespace vl::ct

@@ -49,10 +49,6 @@ void CgroupV1::applyLimits(const CgroupLimits& limits) {
     }
 }
 
-void CgroupV1::attach(pid_t pid) {
-    for (const auto& dir : directories()) writeControlFile(dir + "/cgroup.procs", std::to_string(pid));
-}
-
 CgroupReadings CgroupV1::readings() const { return readCgroupReadings(CgroupVersion::V1, dirs_); }
 
 std::string CgroupV1::remove() noexcept {

@@ -65,8 +65,6 @@ void CgroupV2::applyLimits(const CgroupLimits& limits) {
     }
 }
 
-void CgroupV2::attach(pid_t pid) { writeControlFile(dir_ + "/cgroup.procs", std::to_string(pid)); }
-
 std::map<std::string, std::string> CgroupV2::controllerDirectories() const {
     std::map<std::string, std::string> out;
     if (dir_.empty()) return out;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -99,6 +100,16 @@ int changeDir(const char* dir) {
     return ::chdir(dir) == 0 ? 0 : errno;
 }
 
+// "0" is the writer itself: the same move as the parent writing our pid, made before any
+// other step so nothing runs outside the limits.
+int joinCgroup(const char* procs_file) {
+    const int fd = ::open(procs_file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    const int err = ::write(fd, "0", 1) == 1 ? 0 : errno;
+    ::close(fd);
+    return err;
+}
+
 int chrootInto(const char* new_root) {
     // chroot(2) only changes where "/" resolves for this process; the host's mounts stay in
     // the namespace and a process with CAP_SYS_CHROOT can walk out (chroot into a
@@ -144,22 +155,30 @@ void ChildPlan::setStdio(int in, int out, int err) {
     stdio_[2] = err;
 }
 
-void ChildPlan::setSync(int read_fd, int parent_write_fd) {
+void ChildPlan::setSync(int read_fd, int parent_write_fd, bool wait_for_release) {
     sync_read_ = read_fd;
     sync_parent_write_ = parent_write_fd;
+    wait_for_release_ = wait_for_release;
 }
 
 int ChildPlan::execute(ChildReport* report) const {
     // Should VirtLab die, the container dies with it instead of running on unsupervised.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (sync_parent_write_ >= 0) ::close(sync_parent_write_);
-    // Wait until the parent has put us into the cgroup: nothing may run outside the limits.
-    char go = 0;
-    ssize_t got;
-    do {
-        got = ::read(sync_read_, &go, 1);
-    } while (got < 0 && errno == EINTR);
-    if (got != 1) return 125;
+    if (wait_for_release_) {
+        // Wait until the parent has done its part (the cgroup first: nothing may run outside
+        // the limits). EOF: the parent died, perhaps before the prctl above took effect.
+        char go = 0;
+        ssize_t got;
+        do {
+            got = ::read(sync_read_, &go, 1);
+        } while (got < 0 && errno == EINTR);
+        if (got != 1) return 125;
+    } else {
+        // Nothing to wait for, but the same question: is the parent still there?
+        pollfd parent{sync_read_, POLLIN, 0};
+        if (::poll(&parent, 1, 0) != 0) return 125;  // POLLHUP: its end closed with it
+    }
     ::close(sync_read_);
     report->released_ns = monotonicNs();
 
@@ -241,6 +260,9 @@ int ChildPlan::execute(ChildReport* report) const {
             break;
         case Op::SetUser:
             err = setUserIds(static_cast<uint32_t>(s.flags), s.mode);
+            break;
+        case Op::JoinCgroup:
+            err = joinCgroup(s.a.c_str());
             break;
         case Op::BindIfDirectory: {
             // Nothing is created: the target may be a layer being built, whose diff must stay

@@ -1,9 +1,10 @@
 // What the container's first process does between clone() and execve(), as bubblewrap does
 // it: the parent plans (a list of steps, each belonging to a named phase, every string built
-// in advance) and the child only executes. The split is not style: the child of clone() in a
+// in advance) and the child only executes. The split is not style: a forked child of a
 // multi-threaded program (the GUI runs engines on worker threads) may find the malloc lock
-// held by a thread that no longer exists, so the child must not allocate. It runs plain
-// system calls over the plan's prepared strings and reports into shared memory.
+// held by a thread that no longer exists, and a spawned child (container_process.h) runs in
+// VirtLab's own memory, so the child must not allocate. It runs plain system calls over the
+// plan's prepared strings and reports into shared memory.
 #pragma once
 
 #include <sys/types.h>
@@ -58,6 +59,7 @@ public:
         ChangeDir,         // mkdir -p a (inside the new root), then chdir(a): --workdir
         SetUser,           // setgroups({}), setresgid(mode), setresuid(flags): --user
         BindIfDirectory,   // recursive bind of a onto b when b is a directory (missing: skipped, nothing created)
+        JoinCgroup,        // write "0" (this process) into the cgroup.procs file a: a spawned child attaches itself
     };
     struct Step {
         int phase;
@@ -93,8 +95,10 @@ public:
     // Descriptors the child makes its 0, 1, 2 (-1: keep what it inherited).
     void setStdio(int in, int out, int err);
     // The pipe the parent writes one byte to when the child may go, and the parent's end
-    // that the child must close (else a dead parent would never give EOF).
-    void setSync(int read_fd, int parent_write_fd);
+    // that the child must close (else a dead parent would never give EOF). Without
+    // `wait_for_release` (a spawned child) the child does not wait: it only checks that the
+    // parent still holds its end, i.e. did not die before PR_SET_PDEATHSIG took effect.
+    void setSync(int read_fd, int parent_write_fd, bool wait_for_release = true);
 
     const std::vector<std::string>& phaseNames() const { return phases_; }
     const std::vector<Step>& steps() const { return steps_; }
@@ -118,6 +122,7 @@ private:
     std::vector<char*> argv_ptrs_, env_ptrs_;
     int stdio_[3] = {-1, -1, -1};
     int sync_read_ = -1, sync_parent_write_ = -1;
+    bool wait_for_release_ = true;
 };
 
 }  // namespace vl::ct

@@ -76,6 +76,10 @@ ChildPlan planContainerStart(const PlanInputs& in) {
     const std::string root = in.scratch + "/root";
     const auto& phases = childPhaseNames(in.isolation);
 
+    if (!in.join_cgroup_files.empty()) {
+        plan.beginPhase("cgroup-attach");
+        for (const auto& procs : in.join_cgroup_files) plan.add(Op::JoinCgroup, "write 0 (itself) into " + procs, procs);
+    }
     plan.beginPhase(phases[0]);  // mounts
     // Without this, every mount below would propagate into the host's namespace through the
     // shared peer groups systemd sets up on "/" (and show up, and stay, in its mount table).
@@ -182,7 +186,7 @@ ChildPlan planContainerStart(const PlanInputs& in) {
     plan.setCommand(in.argv, env, execCandidates(in.argv.front(), environmentValue(env, "PATH")));
     plan.setInit(in.init);
     plan.setStdio(in.stdin_fd, in.stdout_fd, in.stderr_fd);
-    plan.setSync(in.sync_read_fd, in.sync_parent_write_fd);
+    plan.setSync(in.sync_read_fd, in.sync_parent_write_fd, !in.spawned);
     return plan;
 }
 

@@ -30,9 +30,14 @@ struct PlanInputs {
     std::vector<sock_filter> seccomp;  // defaultSeccompFilter()
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: inherit
     int sync_read_fd = -1, sync_parent_write_fd = -1;
+    // A spawned start (container_process.h): nobody releases the child, which first joins
+    // its cgroup itself by writing into these cgroup.procs files (phase cgroup-attach).
+    bool spawned = false;
+    std::vector<std::string> join_cgroup_files;
 };
 
-// The child-side phases, in order ("chroot" in place of "pivot_root" for Isolation::Chroot).
+// The child-side phases, in order ("chroot" in place of "pivot_root" for Isolation::Chroot);
+// a spawned child runs "cgroup-attach" before them.
 const std::vector<std::string>& childPhaseNames(Isolation isolation = Isolation::Pivot);
 
 // The device nodes a container gets, bind-mounted from the host's /dev (works for rootless

@@ -1,5 +1,6 @@
 #include "containers/container_process.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -48,16 +49,20 @@ SharedReport::~SharedReport() {
     if (report_) ::munmap(report_, sizeof(ChildReport));
 }
 
-ContainerProcess ContainerProcess::start(const ChildPlan& plan, ChildReport* report, int clone_flags) {
+ContainerProcess ContainerProcess::start(const ChildPlan& plan, ChildReport* report, int clone_flags, StartMode mode) {
     void* stack = ::mmap(nullptr, kChildStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) throwErrno("mmap child stack");
     ChildContext context{&plan, report};
     int pidfd = -1;
-    // No CLONE_VM: the child gets its own copy of memory (like fork), so the stack and the
-    // plan may go away in the parent right after this call.
+    sigset_t all, previous;
+    sigfillset(&all);
+    if (mode == StartMode::Spawned) pthread_sigmask(SIG_SETMASK, &all, &previous);
+    const int sharing = mode == StartMode::Spawned ? CLONE_VM | CLONE_VFORK : 0;
     const pid_t pid = ::clone(childEntry, static_cast<char*>(stack) + kChildStackBytes,
-                              clone_flags | CLONE_PIDFD | SIGCHLD, &context, &pidfd);
+                              clone_flags | sharing | CLONE_PIDFD | SIGCHLD, &context, &pidfd);
     const int saved = errno;
+    if (mode == StartMode::Spawned) pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    // Forked, the child has its own copy of the stack; spawned, it has exec'd or exited by now.
     ::munmap(stack, kChildStackBytes);
     if (pid < 0) throwSystem("clone", saved);
     ContainerProcess process;

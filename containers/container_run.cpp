@@ -86,12 +86,15 @@ private:
     void timed(const char* name, Step&& step) {
         const auto t0 = std::chrono::steady_clock::now();
         step();
-        addPhase(name, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        parentPhaseEnded(name, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    void parentPhaseEnded(const char* name, double ms) {
+        addPhase({name, ms});
         fault::afterParentPhase(name);  // VIRTLAB_FAULT=kill-after:<phase> (tests only; fault_injection.h)
         if (observer_.stopRequested() && owned_.process.reaped()) throwGuest("stopped before the container started");
     }
-    void addPhase(const std::string& name, double ms) {
-        result_.phases.push_back({name, ms});
+    void addPhase(PhaseTiming timing) {
+        result_.phases.push_back(std::move(timing));
         observer_.phase(result_.phases.back());
     }
     int pump(UniqueFd& exec_status, std::optional<Pipe>& out, std::optional<Pipe>& err, int64_t& exec_seen_ns);
@@ -107,6 +110,9 @@ private:
     const ChildPlan* plan_ = nullptr;
     bool child_phases_published_ = false;
     const bool rootless_ = runsRootless(config_);
+    // Spawned unless the parent has work to do on the child before it may go on (a rootless
+    // run's uid/gid maps, --net bridge's veth) or the child never execs (--init's pid 1).
+    const bool spawned_ = !rootless_ && config_.network != net::NetworkMode::Bridge && !config_.init;
     UserNamespaceMaps maps_;
 };
 
@@ -225,6 +231,8 @@ void Run::startAndWait() {
         }
         in.sync_read_fd = sync.read_end.get();
         in.sync_parent_write_fd = sync.write_end.get();
+        in.spawned = spawned_;
+        if (spawned_ && owned_.cgroup) in.join_cgroup_files = owned_.cgroup->procsFiles();
         plan = planContainerStart(in);
     });
 
@@ -235,7 +243,16 @@ void Run::startAndWait() {
     // CLONE_NEWUSER with the others: the kernel creates the user namespace first and makes it
     // the owner of the rest, so root inside holds its capabilities over those only.
     const int clone_flags = kNamespaceFlags | (rootless_ ? CLONE_NEWUSER : 0);
-    timed("clone", [&] { owned_.process = ContainerProcess::start(plan, report.get(), clone_flags); });
+    if (spawned_) {
+        // This thread waits in clone() until the child has exec'd or failed, its phases
+        // (cgroup-attach first) done meanwhile: clone is the time until the child began.
+        const int64_t t0 = monotonicNs();
+        owned_.process = ContainerProcess::start(plan, report.get(), clone_flags, StartMode::Spawned);
+        const int64_t began = report.get()->released_ns > 0 ? report.get()->released_ns : monotonicNs();
+        parentPhaseEnded("clone", static_cast<double>(began - t0) / 1e6);
+    } else {
+        timed("clone", [&] { owned_.process = ContainerProcess::start(plan, report.get(), clone_flags, StartMode::Forked); });
+    }
     sync.read_end.reset();  // the child's ends, closed here so EOF means what it should
     exec_status.write_end.reset();
     if (out) out->write_end.reset();
@@ -243,6 +260,8 @@ void Run::startAndWait() {
     devnull.reset();
     result_.host_pid = owned_.process.pid();
     observer_.started(owned_.process.pid(), owned_.process.pidfd());
+    owned_.record.pid = owned_.process.pid();
+    owned_.record.pid_start = processStartTime(owned_.process.pid()).value_or(0);
 
     if (rootless_) {
         // Before the release: the child's first step already needs to be root inside.
@@ -254,12 +273,14 @@ void Run::startAndWait() {
             owned_.record.gid_map = result_.gid_map;
         });
     }
-    timed("cgroup-attach", [&] {
-        if (owned_.cgroup) owned_.cgroup->attach(owned_.process.pid());
-        owned_.record.pid = owned_.process.pid();
-        owned_.record.pid_start = processStartTime(owned_.process.pid()).value_or(0);
-        owned_.save();
-    });
+    if (!spawned_) {
+        timed("cgroup-attach", [&] {
+            if (owned_.cgroup) owned_.cgroup->attach(owned_.process.pid());
+            owned_.save();
+        });
+    }
+    // Spawned, the pid reaches the record with status "running" below, a moment later; a
+    // VirtLab killed in between takes the container along (PR_SET_PDEATHSIG).
 
     if (config_.network == net::NetworkMode::Bridge) {
         // Before the release: the command must find eth0 configured when it starts.
@@ -272,7 +293,7 @@ void Run::startAndWait() {
         result_.network = owned_.network->info();
     }
 
-    if (::write(sync.write_end.get(), "g", 1) != 1) throwErrno("release the container's first process");
+    if (!spawned_ && ::write(sync.write_end.get(), "g", 1) != 1) throwErrno("release the container's first process");
     sync.write_end.reset();
 
     int64_t exec_seen_ns = 0;
@@ -356,10 +377,10 @@ void Run::publishChildPhases(int64_t exec_seen_ns) {
     const auto& names = plan_->phaseNames();
     for (int i = 0; i < report.phases_done && i < static_cast<int>(names.size()); ++i) {
         const int64_t start = i == 0 ? report.released_ns : report.phase_end_ns[i - 1];
-        addPhase(names[static_cast<size_t>(i)], static_cast<double>(report.phase_end_ns[i] - start) / 1e6);
+        addPhase({names[static_cast<size_t>(i)], static_cast<double>(report.phase_end_ns[i] - start) / 1e6, true});
     }
     if (report.failed_step < 0 && report.exec_start_ns > 0 && exec_seen_ns > 0)
-        addPhase("exec", static_cast<double>(exec_seen_ns - report.exec_start_ns) / 1e6);
+        addPhase({"exec", static_cast<double>(exec_seen_ns - report.exec_start_ns) / 1e6, true});
 }
 
 void Run::collectChildReport(const ChildPlan& plan, const ChildReport& report) {

@@ -1,7 +1,9 @@
 // One container run from start to reaped exit, as an explicit, timed list of phases:
 //
-//   rootfs-check  state-dir  cgroup-create  plan  clone  cgroup-attach       (parent)
-//   network (--net bridge: veth pair, address; before the child is released) (parent)
+//   rootfs-check  state-dir  cgroup-create  plan  clone                      (parent)
+//   cgroup-attach  (the child itself when spawned; the parent when forked: rootless, --net
+//                   bridge or --init, container_process.h)
+//   uid-gid-maps (rootless), network (--net bridge: veth pair, address)       (parent, forked)
 //   mounts  cgroupns  proc  masks  dev  pivot_root  hostname  loopback  security (child, planned)
 //   exec                                                                      (child -> parent)
 //
@@ -26,6 +28,7 @@ namespace vl::ct {
 struct PhaseTiming {
     std::string name;
     double ms = 0;
+    bool in_container = false;  // run by the container's first process, not by VirtLab
 };
 
 struct NamespaceInfo {

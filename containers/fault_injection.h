@@ -4,9 +4,11 @@
 //   VIRTLAB_FAULT=kill-after:<phase>  virtlab container run ...
 //
 // <phase> is any start-up phase name (containers/README.md's table): the parent's own
-// (rootfs-check, state-dir, cgroup-create, plan, clone, cgroup-attach, network) or the
-// child's (mounts, cgroupns, proc, masks, dev, pivot_root|chroot, hostname, loopback,
-// security). When that phase has ended, VirtLab SIGKILLs itself before the next one begins.
+// (rootfs-check, state-dir, cgroup-create, plan, clone; uid-gid-maps, cgroup-attach and
+// network when the child is forked) or the child's (cgroup-attach when it is spawned, mounts,
+// cgroupns, proc, masks, dev, pivot_root|chroot, hostname, loopback, security). When that
+// phase has ended, VirtLab SIGKILLs itself before the next one begins. (A spawned child's
+// parent gets back from clone only once the command runs: after "clone", it is running.)
 // For a child phase, the child stops at the boundary, asks the parent to die and waits for it
 // to be gone: "VirtLab killed while its container is half set up", which must end the child
 // too (PDEATHSIG), with the child's later phases never run.

@@ -129,7 +129,9 @@ int dropCapabilities(uint64_t keep) noexcept {
     // can grant, so a setuid-root binary inside cannot bring CAP_SYS_ADMIN back.
     for (int cap = 0; cap < 64; ++cap) {
         if (keep & (uint64_t{1} << cap)) continue;
-        if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return errno;  // EINVAL: past cap_last_cap
+        if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
+        if (errno == EINVAL) break;  // past cap_last_cap: this kernel knows no higher capability
+        return errno;
     }
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return errno;
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};

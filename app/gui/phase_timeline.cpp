@@ -16,13 +16,6 @@ namespace {
 constexpr int kMargin = 6;
 constexpr double kMinSegmentPx = 2;  // a 5 us phase is still a visible tick
 
-// The phases containers/container_run.h lists as run by the child, between clone and exec.
-const QStringList& childPhases() {
-    static const QStringList names{"mounts", "cgroupns", "proc", "masks", "dev", "pivot_root", "chroot",
-                                   "hostname", "loopback", "security", "userns", "uid-gid-maps"};
-    return names;
-}
-
 }  // namespace
 
 PhaseTimeline::PhaseTimeline(QWidget* parent) : QWidget(parent) {
@@ -31,16 +24,14 @@ PhaseTimeline::PhaseTimeline(QWidget* parent) : QWidget(parent) {
 }
 
 std::vector<TimelinePhase> PhaseTimeline::parseListing(const std::vector<std::string>& listing) {
-    static const std::regex line(R"(^\s*(\S+)\s+([0-9.]+)\s*ms\s*$)");
+    static const std::regex line(R"(^\s*(\S+)\s+([0-9.]+)\s*ms( in the container)?\s*$)");
     std::vector<TimelinePhase> out;
     for (const auto& text : listing) {
         std::smatch m;
-        if (std::regex_match(text, m, line)) out.push_back({QString::fromStdString(m[1]), std::stod(m[2])});
+        if (std::regex_match(text, m, line)) out.push_back({QString::fromStdString(m[1]), std::stod(m[2]), m[3].matched});
     }
     return out;
 }
-
-bool PhaseTimeline::runsInChild(const QString& phase) { return childPhases().contains(phase); }
 
 void PhaseTimeline::setPhases(std::vector<TimelinePhase> phases) {
     phases_ = std::move(phases);
@@ -108,7 +99,7 @@ void PhaseTimeline::paintEvent(QPaintEvent*) {
     // One row per phase: name, its segment at its place on the shared time axis, milliseconds.
     double start = 0;
     for (const auto& ph : phases_) {
-        const QColor colour = runsInChild(ph.name) ? child_colour : parent_colour;
+        const QColor colour = ph.in_container ? child_colour : parent_colour;
         p.setPen(pal.color(QPalette::WindowText));
         p.drawText(QRect(kMargin, y, name_width, row), Qt::AlignRight | Qt::AlignVCenter, ph.name);
         const double x0 = axis_left + start / total * axis_px;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "containers/cgroup.h"
@@ -71,6 +72,37 @@ TEST_F(ContainerEngineTest, ReportsEveryPhaseInOrder) {
     for (const auto& e : engine.events().drain())
         if (e.kind == "phase") ++phase_events;
     EXPECT_EQ(phase_events, expected.size());
+}
+
+// Who ran each phase, as the events say it: spawned (the default), the child joins its cgroup
+// itself; with --init the first process is forked and VirtLab attaches it
+// (containers/README.md, "Spawned or forked").
+TEST_F(ContainerEngineTest, EachPhaseSaysWhoRanIt) {
+    const auto whoRan = [](ContainerEngine& engine) {
+        std::map<std::string, std::string> who;
+        for (const auto& e : engine.events().drain()) {
+            if (e.kind != "phase") continue;
+            const std::string name = e.detail.substr(0, e.detail.find(' '));
+            const bool child = e.detail.size() > 17 && e.detail.compare(e.detail.size() - 17, 17, " in the container") == 0;
+            who[name] = child ? "container" : "virtlab";
+        }
+        return who;
+    };
+    ContainerEngine spawned(shell("true"));
+    ASSERT_EQ(spawned.run(), RunState::Finished) << spawned.failure();
+    auto who = whoRan(spawned);
+    for (const char* name : {"rootfs-check", "state-dir", "cgroup-create", "plan", "clone"}) EXPECT_EQ(who[name], "virtlab") << name;
+    for (const char* name : {"cgroup-attach", "mounts", "pivot_root", "security", "exec"}) EXPECT_EQ(who[name], "container") << name;
+
+    ContainerConfig config = shell("true");
+    config.init = true;
+    ContainerEngine forked(config);
+    ASSERT_EQ(forked.run(), RunState::Finished) << forked.failure();
+    who = whoRan(forked);
+    EXPECT_EQ(who["cgroup-attach"], "virtlab");
+    EXPECT_EQ(who["mounts"], "container");
+    EXPECT_TRUE(residueOf(spawned.id()).empty());
+    EXPECT_TRUE(residueOf(forked.id()).empty());
 }
 
 TEST_F(ContainerEngineTest, EveryNamespaceDiffersFromTheHost) {
