@@ -7,8 +7,9 @@
 // took; after that, libarchive (with libxml2 and ICU behind it), libcrypto and libseccomp,
 // which only image import and the build need, and the shared libstdc++ still cost it about
 // 2 ms of 18.5 (containers/README.md, "Where a container run spends its time"). So the program
-// serving `container` maps only libc and libm; virtlab-image is Qt-free as well; each command
-// also lives in `virtlab-qt`, whose `--help` lists them all.
+// serving `container` needs only libc, and is linked statically (app/CMakeLists.txt);
+// virtlab-image is Qt-free as well; each command also lives in `virtlab-qt`, whose `--help`
+// lists them all.
 #include <string>
 
 #include "app/cli/commands.h"

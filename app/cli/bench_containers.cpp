@@ -4,7 +4,7 @@
 //   virtlab   the runtime: ContainerEngine::run in this process (as the GUI, the tour and the
 //             lessons start containers): virtlab_ms. And `virtlab container run --rm -- /bin/true`
 //             as a whole process: virtlab_cli_ms, which adds loading the front end
-//             (app/main.cpp: libc and libm; no Qt, libarchive, libcrypto or libseccomp) and its
+//             (app/main.cpp: statically linked; no Qt, libarchive, libcrypto or libseccomp) and its
 //             own start; virtlab_qt_cli_ms is the same command served by virtlab-qt, which
 //             loads Qt first.
 //   crun      `crun run` on an OCI bundle written here (the same namespaces, the same rootfs)
@@ -13,7 +13,10 @@
 //             cgroup, no mounts, no hardening)
 //
 // Runs are interleaved (one of each per round) so a busy moment of the shared machine hits
-// every runtime alike; medians are reported. DESIGN.md's target: virtlab_ms at most half of
+// every runtime alike, in a new order each round: what one run leaves the next (the kernel
+// tearing its namespaces down, caches and, in a VM, shadow page tables filled with its pages)
+// then falls on every runtime alike too. In a fixed order the front end always came right
+// after runc and unshare; medians are reported. DESIGN.md's target: virtlab_ms at most half of
 // crun_ms (crun's README reports crun about twice as fast as runc at the same job).
 #include <fcntl.h>
 #include <sched.h>
@@ -32,7 +35,9 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <optional>
+#include <random>
 
 #include "app/cli/args.h"
 #include "app/cli/bench_targets.h"
@@ -240,12 +245,18 @@ int benchContainers(const Args& args) {
         contenders.push_back(std::move(c));
     }
 
-    for (int run = 0; run < static_cast<int>(runs); ++run)
-        for (auto& c : contenders) {
+    std::vector<size_t> order(contenders.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::mt19937 shuffler(20261207);  // fixed: the same orders in every bench
+    for (int run = 0; run < static_cast<int>(runs); ++run) {
+        std::shuffle(order.begin(), order.end(), shuffler);
+        for (const size_t i : order) {
+            Contender& c = contenders[i];
             if (!c.once || !c.problem.empty()) continue;
             if (auto ms = c.once(run)) c.samples.push_back(*ms);
             else c.problem = c.key.substr(0, c.key.size() - 3) + ": run " + std::to_string(run) + " failed";
         }
+    }
 
     QJsonObject out;
     std::map<std::string, double> medians;
