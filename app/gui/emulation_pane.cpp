@@ -10,6 +10,8 @@
 #include <QTabWidget>
 #include <QTableWidget>
 
+#include <utility>
+
 #include "app/gui/emulation_host_view.h"
 #include "app/gui/guest_picker.h"
 #include "app/gui/register_map.h"
@@ -104,6 +106,7 @@ EmulationPane::EmulationPane(QWidget* parent)
         if (!lesson_shown_) return;  // the pane has run since: its own run is on show
         inspection_ = lesson_channel_->latest();
         showInspection(lesson_counters_);
+        if (!pending_mark_.isEmpty()) markInstruction(std::exchange(pending_mark_, QString()));
         emit lessonTranslationShown();
     });
     updateStepButtons();
@@ -138,6 +141,7 @@ EngineRunner::Factory EmulationPane::engineFactory() {
     const std::string path = picker_->selectedPath().toStdString();
     if (path.empty()) throwInput("no program chosen");
     lesson_shown_ = false;
+    pending_mark_.clear();
     last_engine_ = engine_->currentData().toString();
     const std::string engine = last_engine_.toStdString();
     if (engine == "dbt") {
@@ -251,6 +255,26 @@ void EmulationPane::showBlock(uint32_t guest_start) {
             if (const int row = cache_view_->rowOf(guest_start); row >= 0) cache_view_->table()->selectRow(row);
             return;
         }
+}
+
+bool EmulationPane::highlightRow(const QString& name) {
+    if (WorldPane::highlightRow(name)) return true;
+    if (lesson_shown_ && readingLessonTranslation()) {
+        pending_mark_ = name;
+        return true;
+    }
+    return markInstruction(name);
+}
+
+bool EmulationPane::markInstruction(const QString& x86) {
+    for (const auto& block : inspection_.blocks)
+        for (const auto& pair : block->pairs) {
+            if (pair.x86 != x86) continue;
+            showBlock(block->guest_start);
+            viewTabs()->setCurrentWidget(listing_);
+            return listing_->markInstruction(pair.address);
+        }
+    return false;
 }
 
 QString EmulationPane::anotherCpuNote() const {

@@ -40,6 +40,10 @@ public:
     // A lesson's translator run is shown with its translations once the pane has translated
     // the same program again (the translator is deterministic); true until then.
     bool readingLessonTranslation() const { return lesson_runner_.isRunning(); }
+    // Besides counters and registers: an x86 instruction as the translation listing shows it
+    // ("add eax, ebx"), in the block that holds it. While a lesson's translations are still
+    // being read, the mark waits for them (and true is returned).
+    bool highlightRow(const QString& name) override;
 
 public slots:
     // The translator's finer steps (Run > Step one x86 / AArch64 instruction): nothing unless
@@ -69,6 +73,7 @@ private:
     QString writeSnippet(const QString& source);
     void readLessonTranslation(const QString& program_path);
     void showBlock(uint32_t guest_start);
+    bool markInstruction(const QString& x86);
     void forgetTranslation();
     void showNoTranslation(const QString& why);
     QString anotherCpuNote() const;
@@ -94,6 +99,7 @@ private:
     std::shared_ptr<DbtInspectionChannel> lesson_channel_;
     QString lesson_read_path_;
     bool lesson_read_queued_ = false;
+    QString pending_mark_;  // a lesson's highlight, for when its translations are shown
     std::unique_ptr<QTemporaryDir> snippet_dir_;
 };
 

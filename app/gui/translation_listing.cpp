@@ -41,7 +41,9 @@ TranslationListing::TranslationListing(QWidget* parent) : QWidget(parent) {
 void TranslationListing::showNothing(const QString& why) {
     block_.reset();
     current_.reset();
+    marked_.reset();
     highlighted_row_ = -1;
+    marked_row_ = -1;
     table_->clearSpans();
     table_->setRowCount(0);
     heading_->setText(why);
@@ -50,7 +52,18 @@ void TranslationListing::showNothing(const QString& why) {
 void TranslationListing::showBlock(std::shared_ptr<const BlockListing> block, std::optional<uint32_t> current) {
     block_ = std::move(block);
     current_ = current;
+    marked_.reset();
     render();
+}
+
+bool TranslationListing::markInstruction(uint32_t address) {
+    if (!block_) return false;
+    marked_ = address;
+    render();
+    if (marked_row_ < 0) return false;
+    table_->setCurrentCell(marked_row_, X86Column, QItemSelectionModel::NoUpdate);
+    table_->scrollToItem(table_->item(marked_row_, X86Column), QAbstractItemView::PositionAtCenter);
+    return true;
 }
 
 int TranslationListing::rowOf(uint32_t address) const {
@@ -75,6 +88,7 @@ void TranslationListing::render() {
     for (const auto& p : b.pairs) rows += std::max<int>(1, static_cast<int>(p.arm64.size()));
     table_->setRowCount(rows);
     highlighted_row_ = -1;
+    marked_row_ = -1;
 
     const QPalette pal = palette();
     QFont bold = table_->font();
@@ -99,7 +113,9 @@ void TranslationListing::render() {
     }
     for (size_t i = 0; i < b.pairs.size(); ++i) {
         const PairedInstruction& p = b.pairs[i];
-        const bool current = current_ && *current_ == p.address;
+        const bool next = current_ && *current_ == p.address;
+        const bool marked = marked_ && *marked_ == p.address;
+        const bool current = next || marked;
         const QColor band = current ? pal.color(QPalette::Highlight) : bandColour(static_cast<int>(i), pal);
         const int span = std::max<int>(1, static_cast<int>(p.arm64.size()));
         QTableWidgetItem* x86 = put(row, X86Column, QString::fromStdString(emu::hex32(p.address)) + "  " + p.x86, band, span);
@@ -112,8 +128,9 @@ void TranslationListing::render() {
         put(row, FlagsColumn, flags.join("; "), band, span);
         if (p.arm64.isEmpty()) put(row, Arm64Column, tr("(no code: nothing to do)"), band, 1);
         for (int k = 0; k < p.arm64.size(); ++k) put(row + k, Arm64Column, p.arm64[k], band, 1);
+        if (next) highlighted_row_ = row;
+        if (marked) marked_row_ = row;
         if (current) {
-            highlighted_row_ = row;
             for (int k = 0; k < span; ++k)
                 for (int c = 0; c < table_->columnCount(); ++c)
                     if (QTableWidgetItem* item = table_->item(row + k, c)) {

@@ -35,6 +35,10 @@ public:
     int rowOf(uint32_t address) const;
     // The first row of the highlighted pair (-1 when none is).
     int highlightedRow() const { return highlighted_row_; }
+    // A lesson pointing at the pair for guest address `address` in the shown block: drawn as
+    // the next-to-run pair is, made current and scrolled to. False when it is not shown.
+    bool markInstruction(uint32_t address);
+    int markedRow() const { return marked_row_; }
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -46,7 +50,9 @@ private:
     QTableWidget* table_;
     std::shared_ptr<const BlockListing> block_;
     std::optional<uint32_t> current_;
+    std::optional<uint32_t> marked_;
     int highlighted_row_ = -1;
+    int marked_row_ = -1;
 };
 
 }  // namespace vl::gui

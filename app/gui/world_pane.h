@@ -49,9 +49,10 @@ public:
     // Lesson hints (lessons/lab_api.h): bring a view forward -- "console"/"listing" (the
     // output), "counters", "registers"/"state", "events", or a world's own view by the object
     // name of its tab ("translation", "hypercalls" ...) -- and mark a counter or register row.
-    // Both return false when the pane has no such view or row.
+    // Both return false when the pane has no such view or row. A world may mark rows of its
+    // own views too (the Emulation pane: an x86 instruction in the translation listing).
     bool showView(const QString& view);
-    bool highlightRow(const QString& name);
+    virtual bool highlightRow(const QString& name);
     QTabWidget* viewTabs() const { return tabs_; }
 
     // A run a lesson's scenario made in this world: the pane forgets its own run, loads the

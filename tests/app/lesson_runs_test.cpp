@@ -15,6 +15,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -125,6 +126,13 @@ TEST(LessonRuns, ALessonsTranslateRunShowsItsSnippetsTranslationsInTheEmulationP
     EXPECT_TRUE(add_listed) << "the snippet's add eax, ebx is among the translated instructions";
     ASSERT_NE(pane->translationListing()->block(), nullptr);
     EXPECT_GT(pane->translationListing()->table()->rowCount(), 0);
+    // The step's highlight("add eax, ebx") points at that instruction in the listing, which is
+    // brought forward with it (before, it found no row and the status bar named it instead).
+    const int marked = pane->translationListing()->markedRow();
+    ASSERT_GE(marked, 0) << window.statusBar()->currentMessage().toStdString();
+    EXPECT_TRUE(pane->translationListing()->table()->item(marked, 0)->text().endsWith("add eax, ebx"));
+    EXPECT_EQ(pane->viewTabs()->currentWidget(), pane->translationListing());
+    EXPECT_FALSE(window.statusBar()->currentMessage().contains("add eax, ebx"));
     // A picture of it (VIRTLAB_PANE_SHOTS, as the other pane tests).
     if (const char* shots = std::getenv("VIRTLAB_PANE_SHOTS")) {
         pane->showView("translation");
