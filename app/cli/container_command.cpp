@@ -159,7 +159,7 @@ JsonObject toJson(const ct::ContainerEngine& engine, RunState state) {
 // init ignores signals it has no handler for). The signals are blocked and queue in a
 // signalfd that the engine polls beside the container's own descriptors; the container itself
 // starts with a clean mask (child_plan.cpp). No watcher thread: starting and joining one cost
-// about 0.5 ms of the 11 a `container run -- /bin/true` takes (60 interleaved rounds).
+// about 0.5 ms of the 11 a `container run -- /bin/true` took then (200 interleaved rounds).
 class StopOnSignals {
 public:
     explicit StopOnSignals(ct::ContainerEngine& engine) {
