@@ -25,6 +25,16 @@ std::optional<std::string> readTextFile(const std::string& path) {
     return text;
 }
 
+int writeAll(int fd, std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t n = ::write(fd, text.data(), text.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        text.remove_prefix(static_cast<size_t>(n));
+    }
+    return 0;
+}
+
 void writeControlFile(const std::string& path, const std::string& value) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) throwErrno("open " + path);

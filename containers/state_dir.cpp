@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "containers/container_state.h"
+#include "containers/file_io.h"
 #include "containers/unique_fd.h"
 #include "core/error.h"
 #include "core/remove_tree.h"
@@ -33,12 +34,7 @@ void StateDir::write(const std::string& file, const std::string& text) const {
     {
         UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         if (!out) throwErrno("state dir: create " + temp);
-        for (size_t done = 0; done < text.size();) {
-            const ssize_t n = ::write(out.get(), text.data() + done, text.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throwErrno("state dir: write " + temp);
-            done += static_cast<size_t>(n);
-        }
+        if (const int err = writeAll(out.get(), text); err != 0) throwSystem("state dir: write " + temp, err);
         if (::close(out.release()) != 0) throwErrno("state dir: write " + temp);
     }
     // Swapped in, then the old text unlinked, rather than renamed over: on ext4 (the lab

@@ -1,6 +1,5 @@
 #include "containers/user_namespace.h"
 
-#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <sstream>
 
 #include "containers/file_io.h"
+#include "containers/program_output.h"
 #include "core/error.h"
 
 extern char** environ;
@@ -39,36 +39,6 @@ std::string nameInPasswd(std::string_view passwd_text, uid_t uid) {
     return "";
 }
 
-// What `getent passwd UID` prints: the system's own lookup, through whatever NSS modules
-// nsswitch.conf names, in a process of its own.
-std::string passwdLineFromGetent(uid_t uid) {
-    const std::string getent = "/usr/bin/getent";
-    if (::access(getent.c_str(), X_OK) != 0) return "";
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return "";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    std::string uid_text = std::to_string(uid);
-    char* argv[] = {const_cast<char*>("getent"), const_cast<char*>("passwd"), uid_text.data(), nullptr};
-    pid_t child = -1;
-    const int err = ::posix_spawn(&child, getent.c_str(), &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    std::string text;
-    if (err == 0) {
-        char buffer[1024];
-        for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) != 0;) {
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) break;
-            text.append(buffer, static_cast<size_t>(n));
-        }
-        while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {}
-    }
-    ::close(out[0]);
-    return text;
-}
-
 // The caller's login name, for /etc/subuid lines that name the user. /etc/passwd first, then
 // getent(1) for users from elsewhere (LDAP, systemd-homed...). Not getpwuid_r(): the front
 // end is linked statically, and a static glibc loads NSS modules as shared objects; for a
@@ -76,7 +46,8 @@ std::string passwdLineFromGetent(uid_t uid) {
 std::string userName(uid_t uid) {
     if (const auto passwd = readTextFile("/etc/passwd"))
         if (std::string name = nameInPasswd(*passwd, uid); !name.empty()) return name;
-    return nameInPasswd(passwdLineFromGetent(uid), uid);
+    // getent(1): the system's own lookup, through whatever modules nsswitch.conf names.
+    return nameInPasswd(runAndCapture({"/usr/bin/getent", "passwd", std::to_string(uid)}).value_or(""), uid);
 }
 
 std::string findHelper(const char* name) {

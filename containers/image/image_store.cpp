@@ -108,17 +108,9 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
     const int fd = ::mkstemp(temp.data());
     if (fd < 0) throwErrno("image store: create " + temp);
     UniqueFd owned(fd);
-    const char* data = text.data();
-    for (size_t left = text.size(); left > 0;) {
-        const ssize_t n = ::write(fd, data, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int saved = errno;
-            ::unlink(temp.c_str());
-            throwSystem("image store: write " + temp, saved);
-        }
-        data += n;
-        left -= static_cast<size_t>(n);
+    if (const int err = writeAll(fd, text); err != 0) {
+        ::unlink(temp.c_str());
+        throwSystem("image store: write " + temp, err);
     }
     // Data on disk before the name points at it: a crash leaves the old file or the new one.
     if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {

@@ -83,8 +83,7 @@ TEST_F(ContainerEngineTest, EachPhaseSaysWhoRanIt) {
         for (const auto& e : engine.events().drain()) {
             if (e.kind != "phase") continue;
             const std::string name = e.detail.substr(0, e.detail.find(' '));
-            const bool child = e.detail.size() > 17 && e.detail.compare(e.detail.size() - 17, 17, " in the container") == 0;
-            who[name] = child ? "container" : "virtlab";
+            who[name] = e.detail.ends_with(" in the container") ? "container" : "virtlab";
         }
         return who;
     };
